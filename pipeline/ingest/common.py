@@ -1,0 +1,132 @@
+"""What every reader (PDF, text, Markdown, HTML) shares: passage drafts, numbering, note links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.records import Passage, SourceTable
+from pipeline.textnorm import clean_text
+
+
+@dataclass
+class PassageDraft:
+    """A passage before it has an id; readers build these, ``finalize`` numbers and links them."""
+
+    kind: str
+    text: str
+    page: int = 1
+    page_end: int = 0
+    section: str = ""
+    raw_text: str = ""
+    marker: str = ""  # a footnote's own marker
+    note_refs: list[str] = field(default_factory=list)  # markers this passage cites
+    table: SourceTable | None = None  # for the first passage of a table
+    table_row: int = -1
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def section_path(stack: list[tuple[int, str]]) -> str:
+    """Heading path such as "4 Cooperation > 4.1 Non-proliferation"."""
+    return " > ".join(title for _, title in stack)
+
+
+def push_heading(stack: list[tuple[int, str]], level: int, title: str) -> None:
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    stack.append((level, title))
+
+
+def table_row_text(header: list[list[str]], row: list[str]) -> str:
+    """A table row as one line of text: cells joined by " | ", bullets inside a cell by " ; "."""
+    cells = [" ; ".join(part for part in cell.split("\n") if part.strip()) for cell in row]
+    return " | ".join(cells)
+
+
+def table_drafts(table: SourceTable, section: str) -> list[PassageDraft]:
+    """One ``table`` passage for the header and one per body row, each with its page."""
+    drafts: list[PassageDraft] = []
+    header_text = "\n".join(table_row_text([], r) for r in table.header if any(c.strip() for c in r))
+    if header_text:
+        drafts.append(PassageDraft(kind="table", text=header_text, page=table.page, section=section))
+    for i, row in enumerate(table.rows):
+        if not any(c.strip() for c in row):
+            continue
+        page = table.row_pages[i] if i < len(table.row_pages) else table.page
+        drafts.append(
+            PassageDraft(kind="table", text=table_row_text(table.header, row), page=page, section=section, table_row=i)
+        )
+    if drafts:
+        drafts[0].table = table
+    return drafts
+
+
+def _pick_note(candidates: list[int], drafts: list[PassageDraft], page: int) -> int:
+    """The footnote a marker on ``page`` points to: the one on that page, else the next, else the first."""
+    same = [i for i in candidates if drafts[i].page == page]
+    if same:
+        return same[0]
+    later = [i for i in candidates if drafts[i].page > page]
+    return later[0] if later else candidates[0]
+
+
+def finalize(doc_id: str, drafts: list[PassageDraft]) -> tuple[list[Passage], list[SourceTable]]:
+    """Number the drafts ``doc_id:1..n``, link note markers both ways and attach tables."""
+    drafts = [d for d in drafts if d.text.strip()]
+    ids = [f"{doc_id}:{i + 1}" for i in range(len(drafts))]
+    notes_by_marker: dict[str, list[int]] = {}
+    for i, d in enumerate(drafts):
+        if d.kind == "footnote" and d.marker:
+            notes_by_marker.setdefault(d.marker, []).append(i)
+
+    cites: dict[int, list[str]] = {}
+    cited_by: dict[int, list[str]] = {}
+    for i, d in enumerate(drafts):
+        for marker in d.note_refs:
+            candidates = notes_by_marker.get(marker)
+            if not candidates:
+                continue
+            j = _pick_note(candidates, drafts, d.page)
+            if j == i:
+                continue
+            cites.setdefault(i, [])
+            if ids[j] not in cites[i]:
+                cites[i].append(ids[j])
+            cited_by.setdefault(j, [])
+            if ids[i] not in cited_by[j]:
+                cited_by[j].append(ids[i])
+
+    passages: list[Passage] = []
+    tables: list[SourceTable] = []
+    current_table: SourceTable | None = None
+    for i, d in enumerate(drafts):
+        if d.table is not None:
+            current_table = d.table
+            current_table.doc_id = doc_id
+            current_table.table_id = f"{doc_id}:t{len(tables) + 1}"
+            current_table.passage_ids = []
+            tables.append(current_table)
+        table_id = ""
+        if d.kind == "table" and current_table is not None:
+            table_id = current_table.table_id
+            current_table.passage_ids.append(ids[i])
+        elif d.kind != "table":
+            current_table = None
+        bbox = ",".join(f"{v:.1f}" for v in d.bbox) if d.bbox else ""
+        passages.append(
+            Passage(
+                doc_id=doc_id,
+                passage_id=ids[i],
+                page=d.page,
+                page_end=d.page_end or d.page,
+                section=d.section,
+                kind=d.kind,
+                text=clean_text(d.text),
+                raw_text=d.raw_text or d.text,
+                marker=d.marker,
+                cites=cites.get(i, []),
+                cited_by=cited_by.get(i, []),
+                table_id=table_id,
+                bbox=bbox,
+            )
+        )
+    return passages, tables

@@ -1,0 +1,68 @@
+"""Joining lines: is a hyphen at a line end a break inside a word or part of a compound?"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+_HYPHENS = "-\u2010\u2011\u00ad"
+_WORD_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[-\u2010\u2011][A-Za-z\u00c0-\u024f]+)*")
+_TAIL_RE = re.compile(r"([A-Za-z\u00c0-\u024f]+)[-\u2010\u2011\u00ad]$")
+_HEAD_RE = re.compile(r"^([A-Za-z\u00c0-\u024f]+)")
+_URL_TAIL_RE = re.compile(r"(https?://|www\.)\S*[^\s.,;:)\]]$")
+_DASHES = "\u2013\u2014"
+
+# A joined form at least this common (Zipf scale) is a real word.
+_WORD_ZIPF = 3.0
+_PART_ZIPF = 2.5
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+class Dehyphenator:
+    """Decides line-end hyphens with the document's own spellings first, then word frequencies."""
+
+    def __init__(self, text: str = "") -> None:
+        self.vocab: Counter[str] = Counter(w.lower() for w in _WORD_RE.findall(text))
+
+    def join(self, left: str, right: str) -> str:
+        """Join two consecutive lines of one paragraph."""
+        if not left:
+            return right
+        if not right:
+            return left
+        tail = _TAIL_RE.search(left)
+        if left[-1] == "\u00ad":
+            return left[:-1] + right
+        if _URL_TAIL_RE.search(left):
+            return left + right
+        if left[-1] in _DASHES and len(left) > 1 and not left[-2].isspace():
+            return left + right
+        if not tail or not left.endswith(tuple(_HYPHENS)):
+            return left + " " + right
+        head = _HEAD_RE.match(right)
+        if not head:
+            return left + right
+        if self.keeps_hyphen(tail.group(1), head.group(1)):
+            return left + right
+        return left[:-1] + right
+
+    def keeps_hyphen(self, before: str, after: str) -> bool:
+        """True when "before-after" is a compound, False when the hyphen only broke a word."""
+        if after[0].isupper() or before.isupper() or len(before) == 1:
+            return True
+        compound = f"{before}-{after}".lower()
+        joined = f"{before}{after}".lower()
+        if self.vocab[compound] > self.vocab[joined]:
+            return True
+        if self.vocab[joined] > self.vocab[compound]:
+            return False
+        if _zipf(joined) >= _WORD_ZIPF:
+            return False
+        return _zipf(before.lower()) >= _PART_ZIPF and _zipf(after.lower()) >= _PART_ZIPF

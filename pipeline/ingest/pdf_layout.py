@@ -1,0 +1,364 @@
+"""Page geometry: words into lines, running heads and feet, and reading order by recursive XY-cut.
+
+Reading order follows the classic XY-cut (split a region at vertical gutters, else at horizontal
+gaps), with one repair that matters for two-column pages: horizontal strips that share a gutter
+are merged again before the gutter is cut, so a paragraph gap that happens to line up in both
+columns does not make the reader hop between columns.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+MARKER_RE = re.compile(r"^(\(?\d{1,3}\)?|[*\u2020\u2021\u00a7]{1,3})([,;]\(?\d{1,3}\)?)*$")
+PAGE_NUMBER_RE = re.compile(
+    r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
+    re.IGNORECASE,
+)
+BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+ITALIC_RE = re.compile(r"italic|oblique|-it$|ital", re.IGNORECASE)
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    font: str
+    page: int
+
+    @property
+    def bold(self) -> bool:
+        return bool(BOLD_RE.search(self.font))
+
+    @property
+    def italic(self) -> bool:
+        return bool(ITALIC_RE.search(self.font))
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class Line:
+    """Words that sit side by side on one baseline, with no gutter between them."""
+
+    words: list[Word]
+    page: int
+    markers: list[tuple[int, str]] = field(default_factory=list)  # (char offset in text, marker)
+    spaces: list[bool] = field(default_factory=list)  # a space before each word
+    bullet: bool = False  # a drawn bullet (small square) sits just left of the line
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def size(self) -> float:
+        """The size most of the line's characters are set in."""
+        counts: Counter[float] = Counter()
+        for w in self.words:
+            counts[round(w.size, 1)] += len(w.text)
+        return counts.most_common(1)[0][0]
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words)
+
+    @property
+    def italic(self) -> bool:
+        return all(w.italic for w in self.words)
+
+    @property
+    def text(self) -> str:
+        if len(self.spaces) != len(self.words):
+            return " ".join(w.text for w in self.words)
+        return "".join((" " if space and i else "") + w.text for i, (w, space) in enumerate(zip(self.words, self.spaces)))
+
+    @property
+    def raw_text(self) -> str:
+        """The line as printed, note markers included where they stood."""
+        text = self.text
+        for offset, marker in sorted(self.markers, reverse=True):
+            text = text[:offset] + marker + text[offset:]
+        return text
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass
+class Atom:
+    """A unit placed by the reading-order cut: a line, a table, a box of lines, or a rule."""
+
+    kind: str  # "line", "table", "box", "rule"
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    line: Line | None = None
+    ref: object = None  # the table or box object
+    lines: list[Line] = field(default_factory=list)  # a box's lines in reading order
+
+
+def font_flags(name: str) -> tuple[bool, bool]:
+    return bool(BOLD_RE.search(name)), bool(ITALIC_RE.search(name))
+
+
+def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, body_size: float) -> list[Line]:
+    """Group words into lines; small raised note markers become ``Line.markers``."""
+    small = [w for w in words if MARKER_RE.match(w.text) and w.size <= superscript_ratio * body_size]
+    small_ids = {id(w) for w in small}
+    normal = [w for w in words if id(w) not in small_ids]
+    lines = _group_words(normal, split_gap, small)
+    leftovers = []
+    for word in small:
+        host = _marker_host(word, lines, superscript_ratio)
+        if host is None:
+            leftovers.append(word)
+        else:
+            host.words.append(word)
+            host.words.sort(key=lambda w: w.x0)
+    if leftovers:
+        hosted = [w for w in small if w not in leftovers]
+        lines = _group_words([w for w in normal] + leftovers, split_gap, hosted)
+        for word in hosted:
+            host = _marker_host(word, lines, superscript_ratio)
+            if host is not None:
+                host.words.append(word)
+                host.words.sort(key=lambda w: w.x0)
+    for line in lines:
+        _pull_markers(line, superscript_ratio)
+    return [line for line in lines if line.words]
+
+
+def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> list[Line]:
+    """Sweep words top-down; a word joins an open line on its baseline when the gap is small.
+
+    ``bridges`` are marker words left out of the sweep: a gap they fill does not split a line.
+    """
+    lines: list[Line] = []
+    open_lines: list[Line] = []
+    for word in sorted(words, key=lambda w: (round(w.bottom, 0), w.x0)):
+        host = None
+        for line in open_lines:
+            last = line.words[-1]
+            tolerance = 0.3 * max(last.size, word.size)
+            same_base = abs(last.bottom - word.bottom) <= tolerance or abs(last.middle - word.middle) <= tolerance
+            gap = word.x0 - last.x1
+            if same_base and (-1.0 <= gap <= split_gap or (gap > 0 and _bridged(last, word, bridges, split_gap))):
+                host = line
+                break
+        if host is None:
+            host = Line(words=[word], page=word.page)
+            lines.append(host)
+            open_lines.append(host)
+        else:
+            host.words.append(word)
+        open_lines = [ln for ln in open_lines if word.bottom - ln.words[-1].bottom <= 2 * word.size]
+    for line in lines:
+        line.words.sort(key=lambda w: w.x0)
+    return lines
+
+
+def _bridged(left: Word, right: Word, bridges: list[Word], split_gap: float) -> bool:
+    for b in bridges:
+        if b.x0 >= left.x1 - 1 and b.x1 <= right.x0 + 1 and b.bottom > left.top and b.top < left.bottom:
+            if b.x0 - left.x1 <= split_gap and right.x0 - b.x1 <= split_gap:
+                return True
+    return False
+
+
+def _marker_host(word: Word, lines: list[Line], ratio: float) -> Line | None:
+    """The line a small raised marker belongs to: it touches a word of that line, set larger."""
+    best = None
+    for line in lines:
+        if not (line.top - word.size <= word.middle <= line.bottom):
+            continue
+        size = line.size
+        if word.size > ratio * size or word.bottom > line.bottom - 0.15 * size:
+            continue
+        near_left = any(0 <= word.x0 - w.x1 <= 2.5 for w in line.words)
+        near_right = any(0 <= w.x0 - word.x1 <= 2.5 for w in line.words)
+        if near_left or near_right:
+            best = line
+            break
+    return best
+
+
+def _pull_markers(line: Line, ratio: float) -> None:
+    """Take small raised marker words out of the line text and remember where they stood."""
+    size = line.size
+    kept: list[Word] = []
+    spaces: list[bool] = []
+    markers: list[tuple[int, str]] = []
+    length = 0
+    prev_x1 = None
+    for word in line.words:
+        is_marker = (
+            MARKER_RE.match(word.text)
+            and word.size <= ratio * size
+            and word.bottom <= line.bottom - 0.15 * size
+        )
+        if is_marker:
+            markers.append((length, word.text))
+        else:
+            space = bool(kept) and (prev_x1 is None or word.x0 - prev_x1 > 0.15 * word.size)
+            length += len(word.text) + (1 if space else 0)
+            kept.append(word)
+            spaces.append(space)
+        prev_x1 = word.x1
+    if kept:
+        line.words = kept
+        line.spaces = spaces
+        line.markers = markers
+
+
+def split_markers(marker: str) -> list[str]:
+    """"(12)" -> ["12"]; "3,4" -> ["3", "4"]; "*" -> ["*"]."""
+    return [m.strip("()") for m in re.split(r"[,;]", marker) if m.strip("()")]
+
+
+def digit_blind(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def find_running_lines(
+    pages: list[list[Line]], heights: list[float], band: float, min_pages: int = 2
+) -> tuple[set[int], dict[int, list[str]]]:
+    """Lines repeated by position and digit-blind text in the margin bands, and lone page numbers.
+
+    Returns the ids of those lines and, per page, the texts removed (kept for metadata).
+    """
+    keys: dict[tuple[str, int, str], set[int]] = defaultdict(set)
+    margin: list[list[tuple[Line, tuple[str, int, str]]]] = []
+    for pno, (lines, height) in enumerate(zip(pages, heights)):
+        found = []
+        for line in lines:
+            zone = "top" if line.bottom <= band * height else "bottom" if line.top >= (1 - band) * height else ""
+            if not zone:
+                continue
+            key = (zone, round(line.top / 4), digit_blind(line.text))
+            keys[key].add(pno)
+            found.append((line, key))
+        margin.append(found)
+    removed: set[int] = set()
+    texts: dict[int, list[str]] = defaultdict(list)
+    for pno, found in enumerate(margin):
+        if not found:
+            continue
+        lines = pages[pno]
+        top_row = min(ln.top for ln in lines)
+        bottom_row = max(ln.bottom for ln in lines)
+        for line, key in found:
+            repeated = len(keys[key]) >= min_pages
+            outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
+            lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
+            if repeated or lone_number:
+                removed.add(id(line))
+                texts[pno].append(line.text)
+    return removed, texts
+
+
+# ---------------------------------------------------------------- reading order (XY-cut)
+
+
+def reading_order(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+    """Leaves of the XY-cut in reading order; each leaf's atoms sorted top-down, left-right."""
+    leaves = _cut(atoms, min_gutter, line_height)
+    return [sorted(leaf, key=lambda a: (round(a.top, 0), a.x0)) for leaf in leaves]
+
+
+def _cut(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+    if len(atoms) <= 1:
+        return [atoms] if atoms else []
+    columns = _vertical_split(atoms, min_gutter, line_height)
+    if columns:
+        return [leaf for col in columns for leaf in _cut(col, min_gutter, line_height)]
+    strips = _horizontal_split(atoms)
+    if len(strips) <= 1:
+        return [atoms]
+    groups: list[list[Atom]] = [strips[0]]
+    for strip in strips[1:]:
+        union = groups[-1] + strip
+        if _vertical_split(union, min_gutter, line_height):
+            groups[-1] = union
+        else:
+            groups.append(strip)
+    if len(groups) == 1:
+        return [atoms]
+    return [leaf for group in groups for leaf in _cut(group, min_gutter, line_height)]
+
+
+def _intervals(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def _vertical_split(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+    """Split at the widest x-gap (at least ``min_gutter``) with real columns on both sides.
+
+    A side counts as a column when it is taller than one line and wider than a few characters,
+    so hanging note numbers or list labels never become a column of their own.
+    """
+    covered = _intervals([(a.x0, a.x1) for a in atoms])
+    gaps = [(nxt_lo - hi, hi, nxt_lo) for (_, hi), (nxt_lo, _) in zip(covered, covered[1:]) if nxt_lo - hi >= min_gutter]
+    for _, lo, hi in sorted(gaps, reverse=True):
+        left = [a for a in atoms if a.x1 <= lo + 0.5]
+        right = [a for a in atoms if a.x0 >= hi - 0.5]
+        if _is_column(left, line_height) and _is_column(right, line_height):
+            return [left, right]
+    return []
+
+
+def _is_column(atoms: list[Atom], line_height: float) -> bool:
+    content = [a for a in atoms if a.kind != "rule"]
+    if not content:
+        return False
+    width = max(a.x1 for a in content) - min(a.x0 for a in content)
+    height = max(a.bottom for a in content) - min(a.top for a in content)
+    tall = height >= 1.5 * line_height or len({round(a.top) for a in content}) >= 2
+    return tall and width >= 4 * line_height
+
+
+def _horizontal_split(atoms: list[Atom]) -> list[list[Atom]]:
+    ordered = sorted(atoms, key=lambda a: a.top)
+    strips: list[list[Atom]] = []
+    bottom = None
+    for atom in ordered:
+        if bottom is None or atom.top > bottom + 0.5:
+            strips.append([atom])
+            bottom = atom.bottom
+        else:
+            strips[-1].append(atom)
+            bottom = max(bottom, atom.bottom)
+    return strips
+
+
+def median_line_height(lines: list[Line]) -> float:
+    heights = [ln.bottom - ln.top for ln in lines if ln.words]
+    return statistics.median(heights) if heights else 10.0

@@ -1,0 +1,36 @@
+"""The files a run writes into its output folder (CONTRACT.md), and reading them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.io import read_jsonl, read_records, write_jsonl, write_records
+from pipeline.records import Document, IngestResult, Passage, SourceTable
+
+DOCUMENTS = "documents.csv"
+PASSAGES = "passages.csv"
+SOURCE_TABLES = "source_tables.jsonl"
+
+
+def write_ingest_outputs(results: list[IngestResult], out_dir: str | Path, parquet: bool = False) -> None:
+    """documents.csv, passages.csv and source_tables.jsonl for the given results, in input order."""
+    out_dir = Path(out_dir)
+    write_records([r.document for r in results], Document, out_dir / DOCUMENTS, parquet=parquet)
+    write_records([p for r in results for p in r.passages], Passage, out_dir / PASSAGES, parquet=parquet)
+    write_jsonl([t for r in results for t in r.tables], out_dir / SOURCE_TABLES)
+
+
+def read_ingest_outputs(out_dir: str | Path) -> list[IngestResult]:
+    """The documents, passages and tables a previous run wrote, grouped per document."""
+    out_dir = Path(out_dir)
+    documents = read_records(out_dir / DOCUMENTS, Document)
+    passages = read_records(out_dir / PASSAGES, Passage)
+    tables = read_jsonl(out_dir / SOURCE_TABLES, SourceTable)
+    results = {d.doc_id: IngestResult(d) for d in documents}
+    for passage in passages:
+        if passage.doc_id in results:
+            results[passage.doc_id].passages.append(passage)
+    for table in tables:
+        if table.doc_id in results:
+            results[table.doc_id].tables.append(table)
+    return list(results.values())

@@ -1,0 +1,75 @@
+"""Text repairs shared by every reader: ligatures, whitespace, and one-for-one matching forms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Ligatures and compatibility forms that only change how a word is drawn.
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u00ad": "",  # soft hyphen
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\ufeff": "",
+}
+
+# One character for one character, so offsets into ``text`` hold in the matching form.
+_MATCH_TABLE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
+
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def expand_ligatures(text: str) -> str:
+    if not any(ch in LIGATURES for ch in text):
+        return text
+    return "".join(LIGATURES.get(ch, ch) for ch in text)
+
+
+def normalize_for_matching(text: str) -> str:
+    """Quotes to ASCII quotes and dashes to hyphens, keeping the length unchanged."""
+    return text.translate(_MATCH_TABLE)
+
+
+def clean_text(text: str) -> str:
+    """NFC, ligatures expanded, runs of spaces collapsed, lines trimmed."""
+    text = unicodedata.normalize("NFC", expand_ligatures(text))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def squash_whitespace(text: str) -> str:
+    """Any run of whitespace to one space (for comparisons across line and page breaks)."""
+    return " ".join(text.split())
