@@ -197,8 +197,8 @@ def _marker_host(word: Word, lines: list[Line], ratio: float) -> Line | None:
         size = line.size
         if word.size > ratio * size or word.bottom > line.bottom - 0.15 * size:
             continue
-        near_left = any(0 <= word.x0 - w.x1 <= 2.5 for w in line.words)
-        near_right = any(0 <= w.x0 - word.x1 <= 2.5 for w in line.words)
+        near_left = any(-1.0 <= word.x0 - w.x1 <= 2.5 for w in line.words)
+        near_right = any(-1.0 <= w.x0 - word.x1 <= 2.5 for w in line.words)
         if near_left or near_right:
             best = line
             break
@@ -270,13 +270,23 @@ def find_running_lines(
         top_row = min(ln.top for ln in lines)
         bottom_row = max(ln.bottom for ln in lines)
         for line, key in found:
-            repeated = len(keys[key]) >= min_pages
+            repeated = _runs_through(keys[key], len(pages), min_pages) and not (line.markers and line.markers[0][0] == 0)
             outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
             lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
             if repeated or lone_number:
                 removed.add(id(line))
                 texts[pno].append(line.text)
     return removed, texts
+
+
+def _runs_through(pages: set[int], n_pages: int, min_pages: int) -> bool:
+    """Repeated like a running head: on many pages, or on consecutive ones (a section's own head)."""
+    if len(pages) < min_pages:
+        return False
+    if len(pages) >= 0.3 * n_pages:
+        return True
+    ordered = sorted(pages)
+    return any(b - a == 1 for a, b in zip(ordered, ordered[1:]))
 
 
 # ---------------------------------------------------------------- reading order (XY-cut)

@@ -43,8 +43,14 @@ def words_in(words: list[Word], bbox: tuple[float, float, float, float], pad: fl
     ]
 
 
-def cell_text(words: list[Word], right_edge: float, dehyphen: Dehyphenator) -> str:
-    """Text of one cell: bullet items and deliberate line breaks on their own lines, wraps joined."""
+def cell_text(words: list[Word], left_edge: float, right_edge: float, dehyphen: Dehyphenator) -> str:
+    """Text of one cell: bullet items and deliberate line breaks on their own lines, wraps joined.
+
+    A line break is deliberate when the next line's first word would have fitted on the line
+    before, within the cell's padding (taken to be the same on both sides).
+    """
+    if words:
+        right_edge -= max(0.0, min(w.x0 for w in words) - left_edge)
     rows: list[list[Word]] = []
     for word in sorted(words, key=lambda w: (w.bottom, w.x0)):
         if MARKER_RE.match(word.text) and rows and word.size < 0.85 * rows[-1][0].size:
@@ -99,7 +105,7 @@ def _grid_table(table, words: list[Word], pno: int, dehyphen: Dehyphenator) -> P
                 span_row.append(None)
                 continue
             if cell not in text_of:
-                text_of[cell] = cell_text(words_in(words, cell), cell[2], dehyphen)
+                text_of[cell] = cell_text(words_in(words, cell), cell[0], cell[2], dehyphen)
             values.append(text_of[cell])
             span_row.append(cell)
         key_empty.append(row.cells[0] is None or not text_of.get(row.cells[0], ""))
@@ -208,7 +214,7 @@ def aligned_table(lines: list[Line], pno: int, dehyphen: Dehyphenator, method: s
         cells = []
         for c in range(n_cols):
             cw = [w for ln in row_lines for w in ln.words if bounds[c] <= (w.x0 + w.x1) / 2 < bounds[c + 1]]
-            cells.append(cell_text(cw, bounds[c + 1], dehyphen))
+            cells.append(cell_text(cw, bounds[c], bounds[c + 1], dehyphen))
         grid.append(cells)
         key_empty.append(not cells[0])
     _spread_group_headers(grid, lines[:header_count], bounds)

@@ -1,0 +1,34 @@
+"""Shared fixtures: the ../shared folder (tests skip cleanly without it) and ingested seed PDFs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SECMINE_SHARED", ROOT.parent / "shared"))
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "corpus" / "pdf").is_dir():
+        pytest.skip("../shared is not beside the project (a fresh clone has none)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def brief(shared_dir):
+    from pipeline.ingest import ingest_file
+
+    return ingest_file(shared_dir / "corpus" / "pdf" / "euiss-brief-2024-07-delivering-together.pdf")
+
+
+@pytest.fixture(scope="session")
+def article(shared_dir):
+    from pipeline.ingest import ingest_file
+
+    return ingest_file(shared_dir / "corpus" / "pdf" / "efar-2016-renard-partnering-for-global-security.pdf")
