@@ -250,7 +250,7 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
         _find_unruled_tables(page, body_size, dehyphen)
     captions = _attach_captions(pages, body_size)
     ordered = _ordered_atoms(pages, body_size, settings)
-    tables = _join_page_tables(ordered)
+    tables = _join_page_tables(ordered, body_size)
     blocks = _blocks(ordered, tables, body_size, captions, settings)
     start_page = _start_page(pages, body_size, metadata)
     back_pages = _back_matter_pages(pages, start_page)
@@ -477,8 +477,11 @@ def _merge_row_pieces(atoms: list[Atom]) -> list[Atom]:
     return merged
 
 
-def _join_page_tables(ordered: list[Atom]) -> dict[int, SourceTable]:
-    """One SourceTable per printed table, joining parts that continue on the next page."""
+def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, SourceTable]:
+    """One SourceTable per printed table, joining parts that continue on the next page.
+
+    Notes set small at the foot of the page do not count as content after the first part.
+    """
     result: dict[int, SourceTable] = {}
     groups: list[list[PageTable]] = []
     last_content: Atom | None = None
@@ -491,7 +494,7 @@ def _join_page_tables(ordered: list[Atom]) -> dict[int, SourceTable]:
             else:
                 groups.append([part])
             last_content = atom
-        elif atom.kind in ("line", "box") and not _is_note_line(atom):
+        elif atom.kind == "box" or (atom.kind == "line" and atom.line.size > 0.92 * body_size):
             last_content = atom
     for parts in groups:
         header, rows, row_pages, note = join_tables(parts)
@@ -519,12 +522,6 @@ def _page_of(atom: Atom) -> int:
     if atom.line is not None:
         return atom.line.page
     return atom.lines[0].page if atom.lines else 0
-
-
-def _is_note_line(atom: Atom) -> bool:
-    """Footnote lines at a page foot do not interrupt a table that runs on to the next page."""
-    line = atom.line
-    return line is not None and bool(line.markers) and line.markers[0][0] == 0
 
 
 # ---------------------------------------------------------------- blocks and their kinds
@@ -622,21 +619,38 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
     indented = line.x0 - left > 0.6 * line.size and line.x0 - left < 8 * line.size
     last_short = last.x1 < max(ln.x1 for ln in prev.lines) - 2.5 * line.size
     if indented and line.x0 - last.x0 > 0.6 * line.size and (TERMINAL_RE.search(last.text) or last_short):
-        return False
+        return prev.kind == "footnote" or _hangs(prev, line)
     return True
+
+
+def _hangs(prev: Block, line: Line) -> bool:
+    """Hanging indent: the line lines up with the block's later lines, or with the text after
+    the bullet or number that opens the block."""
+    first = prev.lines[0]
+    if len(prev.lines) >= 2:
+        second = prev.lines[1]
+        return second.x0 - first.x0 > 0.6 * line.size and abs(line.x0 - second.x0) < 2
+    opener = first.words[0].text
+    if len(first.words) > 1 and (BULLET_RE.match(opener + " ") or NOTE_START_RE.match(opener + " x")):
+        return abs(line.x0 - first.words[1].x0) < 2
+    return False
 
 
 def _start_page(pages: list[PageData], body_size: float, metadata: dict) -> int:
     """The page where the document itself begins (after covers, imprints and boards)."""
     title = _clean_meta_title(metadata.get("Title"))
     probe = " ".join(title.lower().split()[:3]) if title else ""
+    titled = []
     for page in pages[:6]:
         big = [ln for ln in page.lines if ln.size >= 1.3 * body_size]
-        body_lines = [ln for ln in page.lines if abs(ln.size - body_size) <= 0.12 * body_size or ln.size >= 0.95 * body_size]
-        if probe and any(probe in ln.text.lower() for ln in big):
-            return page.pno
-        if not probe and any(ln.size >= 1.5 * body_size for ln in big) and len(body_lines) >= 5:
-            return page.pno
+        prose = [ln for ln in page.lines if abs(ln.size - body_size) <= 0.12 * body_size and len(ln.words) >= 6]
+        has_title = any(probe in ln.text.lower() for ln in big) if probe else any(ln.size >= 1.5 * body_size for ln in big)
+        if has_title:
+            titled.append(page.pno)
+            if len(prose) >= 5:
+                return page.pno
+    if titled:
+        return titled[0]
     return pages[0].pno if pages else 1
 
 

@@ -198,7 +198,10 @@ def _marker_host(word: Word, lines: list[Line], ratio: float) -> Line | None:
         if word.size > ratio * size or word.bottom > line.bottom - 0.15 * size:
             continue
         near_left = any(-1.0 <= word.x0 - w.x1 <= 2.5 for w in line.words)
-        near_right = any(-1.0 <= w.x0 - word.x1 <= 2.5 for w in line.words)
+        # A note's own number may stand a hanging indent away from the note's first word.
+        first = min(line.words, key=lambda w: w.x0)
+        reach = 2.5 * size if word.x1 <= first.x0 else 2.5
+        near_right = any(-1.0 <= w.x0 - word.x1 <= reach for w in line.words)
         if near_left or near_right:
             best = line
             break

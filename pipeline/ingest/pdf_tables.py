@@ -74,10 +74,29 @@ def cell_text(words: list[Word], left_edge: float, right_edge: float, dehyphen: 
     return "\n".join(items)
 
 
+def _grid_settings(page) -> dict:
+    """pdfplumber's line strategy fed only with drawn rules: lines, hairline rectangles and the
+    borders of stroked rectangles, not the edges of shading (a shaded header row is no rule)."""
+    rules = [obj for obj in page.lines]
+    rules += [r for r in page.rects if min(r["width"], r["height"]) <= 2.0 or r.get("stroke")]
+    vertical = [r for r in rules if r["height"] >= 2.0 or r.get("stroke")]
+    horizontal = [r for r in rules if r["width"] >= 2.0 or r.get("stroke")]
+    return dict(
+        _GRID,
+        vertical_strategy="explicit",
+        horizontal_strategy="explicit",
+        explicit_vertical_lines=vertical,
+        explicit_horizontal_lines=horizontal,
+    )
+
+
 def find_ruled_tables(page, words: list[Word], pno: int, dehyphen: Dehyphenator, min_rows: int, min_cols: int) -> list[PageTable]:
-    """Tables drawn as grids, found by pdfplumber's line strategy."""
+    """Tables drawn as grids, found by pdfplumber's line strategy over the page's rules."""
+    settings = _grid_settings(page)
+    if len(settings["explicit_vertical_lines"]) < 2 or len(settings["explicit_horizontal_lines"]) < 2:
+        return []
     found = []
-    for table in page.find_tables(_GRID):
+    for table in page.find_tables(settings):
         rows = table.rows
         n_cols = max((len(r.cells) for r in rows), default=0)
         if len(rows) < min_rows or n_cols < min_cols:
