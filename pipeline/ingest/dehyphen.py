@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
+from pipeline.resources import word_list
+
 _HYPHENS = "-\u2010\u2011\u00ad"
 _WORD_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[-\u2010\u2011][A-Za-z\u00c0-\u024f]+)*")
 _TAIL_RE = re.compile(r"([A-Za-z\u00c0-\u024f]+)[-\u2010\u2011\u00ad]$")
@@ -16,7 +18,7 @@ _URL_TAIL_RE = re.compile(r"(https?://|www\.)\S*[^\s.,;:)\]]$")
 _DASHES = "\u2013\u2014"
 
 # A joined form at least this common (Zipf scale) is a real word.
-_WORD_ZIPF = 3.0
+_WORD_ZIPF = 2.0
 _PART_ZIPF = 2.5
 
 
@@ -63,6 +65,8 @@ class Dehyphenator:
             return True
         if self.vocab[joined] > self.vocab[compound]:
             return False
+        if before.lower() in word_list("hyphen_prefixes.txt"):
+            return True
         if _zipf(joined) >= _WORD_ZIPF:
             return False
         return _zipf(before.lower()) >= _PART_ZIPF and _zipf(after.lower()) >= _PART_ZIPF

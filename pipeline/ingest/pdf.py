@@ -13,6 +13,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.ingest.common import PassageDraft, finalize, push_heading, section_path, table_drafts
 from pipeline.ingest.dates import find_pub_date
@@ -22,6 +23,7 @@ from pipeline.ingest.pdf_layout import (
     Atom,
     Line,
     Word,
+    baseline_rows,
     build_lines,
     find_running_lines,
     median_line_height,
@@ -33,7 +35,7 @@ from pipeline.ingest.pdf_tables import (
     CAPTION_RE,
     PageTable,
     aligned_table,
-    continues,
+    continuation,
     find_ruled_tables,
     join_tables,
     looks_tabular,
@@ -41,14 +43,16 @@ from pipeline.ingest.pdf_tables import (
 )
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
+from pipeline.textnorm import expand_ligatures
 
 TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
-NOTE_START_RE = re.compile(r"^(\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3}\.?|[*\u2020\u2021]{1,3})\s+(?=\S)")
+NOTE_START_RE = re.compile(r"^(\(\d{1,3}\)|\([a-z]\)|\[\d{1,3}\]|\d{1,3}\.?|[*\u2020\u2021]{1,3})\s+(?=\S)")
 NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2}\.)*\d{1,2})\.?\s+\S|^([IVX]{1,5})\.\s+\S")
 REFERENCES_RE = re.compile(
-    r"^(?:\d+\.?\s+)?(references|bibliography|works cited|sources|literature|further reading|notes|endnotes)$",
+    r"^(?:\d+\.?\s+)?(references|bibliography|works cited|literature|further reading|notes|endnotes)$",
     re.IGNORECASE,
 )
+BYLINE_RE = re.compile(r"^by\b", re.IGNORECASE)
 SOURCE_LINE_RE = re.compile(r"^(Source|Sources|Data|Note|Notes)\s*:", re.IGNORECASE)
 BAD_TITLE_RE = re.compile(r"^(untitled|microsoft (word|powerpoint)|document\d*|.*\.(docx?|pdf|indd|pptx?))", re.I)
 
@@ -114,6 +118,11 @@ def read_pdf(path: Path, doc_id: str, settings: Settings) -> IngestResult:
         pdf = pdfplumber.open(path)
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise IngestError(f"{path.name}: encrypted PDF, needs a password ({type(exc).__name__})") from exc
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise IngestError(f"{path.name}: encrypted PDF, needs a password ({type(cause).__name__})") from exc
+        raise IngestError(f"{path.name}: damaged or truncated PDF ({type(cause).__name__}: {cause})") from exc
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise IngestError(f"{path.name}: damaged or truncated PDF ({type(exc).__name__}: {exc})") from exc
     with pdf:
@@ -152,9 +161,12 @@ def _read_page(page, pno: int, settings: Settings) -> PageData:
         raise IngestError(
             f"page {pno} holds {len(page.chars)} characters, over max_chars_per_page={settings.max_chars_per_page}"
         )
-    raw = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, extra_attrs=["fontname", "size"])
+    raw = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, extra_attrs=["fontname", "size"], expand_ligatures=False)
     words = [
-        Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], w["size"], w["fontname"].split("+")[-1], pno)
+        Word(
+            expand_ligatures(w["text"]), w["x0"], w["x1"], w["top"], w["bottom"], w["size"],
+            w["fontname"].split("+")[-1], pno, raw=w["text"],
+        )
         for w in raw
         if w.get("upright", True) and w["text"].strip()
     ]
@@ -169,6 +181,12 @@ def _read_page(page, pno: int, settings: Settings) -> PageData:
     data.boxes = _text_boxes(page, lines, tables)
     _mark_drawn_bullets(page, lines)
     return data
+
+
+def _underlines(rule, line: Line) -> bool:
+    """A rule ruled right under (or over) a running head or foot belongs to it."""
+    near = 0 <= rule[1] - line.bottom <= 8 or 0 <= line.top - rule[3] <= 8
+    return near and rule[0] <= line.x1 and rule[2] >= line.x0
 
 
 def _dominant_size(words: list[Word]) -> float:
@@ -237,12 +255,19 @@ def _mark_drawn_bullets(page, lines: list[Line]) -> None:
 
 
 def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, settings: Settings) -> IngestResult:
+    # Lines between a table's rules (a header repeated on each page) are never running heads.
+    ruled = {id(ln) for p in pages for region, _ in _rule_regions(p) for ln in p.lines if _within(ln, region)}
     removed, running = find_running_lines(
-        [p.lines for p in pages], [p.height for p in pages], settings.margin_band, settings.repeat_min_pages
+        [[ln for ln in p.lines if id(ln) not in ruled] for p in pages],
+        [p.height for p in pages],
+        settings.margin_band,
+        settings.repeat_min_pages,
     )
     for page in pages:
         page.running = running.get(page.pno - 1, [])
+        heads = [ln for ln in page.lines if id(ln) in removed]
         page.lines = [ln for ln in page.lines if id(ln) not in removed]
+        page.rules = [r for r in page.rules if not any(_underlines(r, ln) for ln in heads)]
     all_lines = [ln for p in pages for ln in p.lines]
     body_size = _body_size(all_lines)
     dehyphen = Dehyphenator(" ".join(ln.text for ln in all_lines))
@@ -287,20 +312,80 @@ def _find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenato
     """Tables ruled only across (two or more rules of one width) or aligned by whitespace."""
     min_gap = max(6.0, 0.9 * body_size)
     taken: set[int] = set()
-    for region in _rule_regions(page):
-        inside = [ln for ln in page.lines if _within(ln, region) and id(ln) not in taken]
+    for region, rule_ys in _rule_regions(page):
+        if len(rule_ys) == 2:
+            region = _extend_down(page, region, body_size)
+        inside = [ln for ln in page.lines if _within(ln, region) and id(ln) not in taken and not CAPTION_RE.match(ln.text)]
         if len(inside) < 2 or not _cell_like(inside):
             continue
-        table = aligned_table(_reading_rows(inside), page.pno, dehyphen, "rules", min_gap)
+        rows = _reading_rows(inside)
+        inner = [y for y in rule_ys[1:-1] if rows[0].top < y < rows[-1].bottom]
+        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else None
+        # Rules mark the table, so a narrow gap already separates its columns.
+        table = aligned_table(
+            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner[1:], (region[0], region[2])
+        )
         if table and table.n_cols >= 2:
             page.tables.append(table)
             taken.update(id(ln) for ln in inside)
-    for run in _aligned_runs([ln for ln in page.lines if id(ln) not in taken], min_gap, body_size):
-        table = aligned_table(run, page.pno, dehyphen, "whitespace", min_gap)
-        if table and table.n_cols >= 2:
-            page.tables.append(table)
-            taken.update(id(ln) for ln in run)
+    for band in _column_bands([ln for ln in page.lines if id(ln) not in taken]):
+        for run in _aligned_runs(band, min_gap, body_size):
+            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap)
+            if table and table.n_cols >= 2:
+                page.tables.append(table)
+                taken.update(id(ln) for ln in run)
     page.lines = [ln for ln in page.lines if id(ln) not in taken]
+
+
+def _column_bands(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped by the text column they stand in, so that a table in one column is not read
+    together with the prose beside it. Columns are the x-ranges that most long lines cover;
+    lines that cross a gutter (titles, full-width tables) form a band of their own."""
+    if not lines:
+        return []
+    left = min(ln.x0 for ln in lines)
+    width = max(ln.x1 for ln in lines) - left
+    long_lines = [ln for ln in lines if ln.x1 - ln.x0 >= 0.25 * width]
+    if not long_lines:
+        return [lines]
+    steps = max(int(width), 1)
+    cover = [0] * (steps + 1)
+    for ln in long_lines:
+        for x in range(int(ln.x0 - left), min(int(ln.x1 - left), steps) + 1):
+            cover[x] += 1
+    floor = 0.1 * max(cover)
+    spans: list[list[int]] = []
+    for x, n in enumerate(cover):
+        if n > floor:
+            if spans and x - spans[-1][1] <= 1:
+                spans[-1][1] = x
+            else:
+                spans.append([x, x])
+    bands: list[list[Line]] = [[] for _ in spans]
+    wide: list[Line] = []
+    for ln in lines:
+        home = [i for i, (a, b) in enumerate(spans) if ln.x0 - left >= a - 3 and ln.x1 - left <= b + 3]
+        (bands[home[0]] if home else wide).append(ln)
+    return [b for b in bands + [wide] if b]
+
+
+def _extend_down(page: PageData, region, body_size: float):
+    """A table ruled only above and under its header runs on below the last rule (its bottom
+    rule is on a later page): take the cell lines that follow, up to a gap, a caption, prose
+    as wide as the table, or small type (notes)."""
+    width = region[2] - region[0]
+    bottom = region[3]
+    below = sorted(
+        (ln for ln in page.lines if ln.top >= region[3] - 1 and region[0] - 2 <= ln.x0 and ln.x1 <= region[2] + 2),
+        key=lambda ln: ln.top,
+    )
+    for ln in below:
+        if ln.top - bottom > 2.5 * body_size or CAPTION_RE.match(ln.text) or ln.size < 0.85 * body_size:
+            break
+        if ln.x1 - ln.x0 > 0.7 * width and len(ln.words) > 8:
+            break
+        bottom = max(bottom, ln.bottom)
+    return (region[0], region[1], region[2], bottom)
 
 
 def _within(line: Line, region) -> bool:
@@ -308,8 +393,8 @@ def _within(line: Line, region) -> bool:
     return region[0] - 2 <= cx <= region[2] + 2 and region[1] - 1 <= line.top and line.bottom <= region[3] + 1
 
 
-def _rule_regions(page: PageData) -> list[tuple[float, float, float, float]]:
-    """Spans between the first and last of several rules of the same extent."""
+def _rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[float]]]:
+    """Spans between the first and last of several rules of the same extent, with the rules' y."""
     groups: dict[tuple[int, int], list] = {}
     for rule in page.rules:
         if any(_overlaps((rule[0], rule[1] - 1, rule[2], rule[3] + 1), t.bbox) for t in page.tables):
@@ -321,32 +406,23 @@ def _rule_regions(page: PageData) -> list[tuple[float, float, float, float]]:
         if len(rules) < 2:
             continue
         rules.sort(key=lambda r: r[1])
-        regions.append((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]))
+        ys = [(r[1] + r[3]) / 2 for r in rules]
+        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), ys))
     return regions
 
 
 def _cell_like(lines: list[Line]) -> bool:
     """Short line pieces side by side, as in table cells, not columns of prose."""
     words = statistics.median(len(ln.words) for ln in lines)
-    rows = _physical_rows(lines)
+    rows = baseline_rows(lines)
     multi = sum(1 for row in rows if len(row) >= 2)
     return words <= 6 and multi >= max(1, 0.4 * len(rows))
-
-
-def _physical_rows(lines: list[Line]) -> list[list[Line]]:
-    rows: list[list[Line]] = []
-    for ln in sorted(lines, key=lambda ln: (ln.bottom, ln.x0)):
-        if rows and abs(rows[-1][0].bottom - ln.bottom) <= 0.35 * ln.size:
-            rows[-1].append(ln)
-        else:
-            rows.append([ln])
-    return rows
 
 
 def _reading_rows(lines: list[Line]) -> list[Line]:
     """Merge the pieces of each physical row into one line object (cells side by side)."""
     merged = []
-    for row in _physical_rows(lines):
+    for row in baseline_rows(lines):
         row.sort(key=lambda ln: ln.x0)
         words = [w for ln in row for w in ln.words]
         spaces = [s for ln in row for s in (ln.spaces or [True] * len(ln.words))]
@@ -355,39 +431,52 @@ def _reading_rows(lines: list[Line]) -> list[Line]:
 
 
 def _aligned_runs(lines: list[Line], min_gap: float, body_size: float) -> list[list[Line]]:
-    """Runs of physical rows split into three or more aligned cells (tables drawn with no rules)."""
-    rows = _reading_rows(lines)
-    runs: list[list[Line]] = []
-    current: list[Line] = []
+    """Runs of physical rows split into aligned cells (tables drawn with no rules).
+
+    A run may hold rows of a single short piece (a wrapped key or header cell) between rows of
+    several pieces; it ends at a prose line, at a wide gap, or at a caption.
+    """
+    rows = baseline_rows(lines)
+    runs: list[list[list[Line]]] = []
+    current: list[list[Line]] = []
+    pending: list[list[Line]] = []
     for row in rows:
-        pieces = [ln for ln in lines if abs(ln.bottom - row.bottom) <= 0.35 * ln.size]
-        multi = len(pieces) >= 3 or (len(pieces) == 2 and any(len(p.words) <= 2 for p in pieces))
-        close = current and row.top - current[-1].bottom <= 1.6 * body_size
+        multi = len(row) >= 3 or (len(row) == 2 and any(len(p.words) <= 2 for p in row))
+        last = (pending or current)[-1] if (pending or current) else None
+        close = last is not None and min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
         if multi and (close or not current):
+            current.extend(pending)
             current.append(row)
-        else:
-            if len(current) >= 3:
-                runs.append(current)
-            current = [row] if multi else []
-    if len(current) >= 3:
-        runs.append(current)
-    result = []
-    for run in runs:
-        if looks_tabular(run, min_gap):
-            result.append(_with_header_lines(run, rows, body_size))
-    return result
+            pending = []
+            continue
+        width = _run_width(current)
+        short = len(row) == 1 and width and (row[0].x1 - row[0].x0) < 0.45 * width and not CAPTION_RE.match(row[0].text)
+        if current and close and short and len(pending) < 3:
+            pending.append(row)
+            continue
+        if sum(1 for r in current if len(r) >= 2) >= 3:
+            runs.append(current + _key_lines(pending, current))
+        current = [row] if multi else []
+        pending = []
+    if sum(1 for r in current if len(r) >= 2) >= 3:
+        runs.append(current + _key_lines(pending, current))
+    return [[ln for row in run for ln in row] for run in runs if looks_tabular(_reading_rows([ln for row in run for ln in row]), min_gap)]
 
 
-def _with_header_lines(run: list[Line], rows: list[Line], body_size: float) -> list[Line]:
-    """Take in up to two short rows just above the run: group and column headers."""
-    start = rows.index(run[0])
-    header = []
-    for row in reversed(rows[max(0, start - 2) : start]):
-        above = header[0] if header else run[0]
-        if above.top - row.bottom > 1.6 * body_size or len(row.words) > 14 or CAPTION_RE.match(row.text):
+def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Line]]:
+    """Rows after a run's last full row that carry on its key cell (aligned with the first column)."""
+    left = min(p.x0 for row in run for p in row)
+    kept = []
+    for row in pending:
+        if abs(row[0].x0 - left) > 2:
             break
-        header.insert(0, row)
-    return header + run
+        kept.append(row)
+    return kept
+
+
+def _run_width(run: list[list[Line]]) -> float:
+    pieces = [p for row in run for p in row]
+    return max(p.x1 for p in pieces) - min(p.x0 for p in pieces) if pieces else 0.0
 
 
 def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
@@ -484,13 +573,17 @@ def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, Source
     """
     result: dict[int, SourceTable] = {}
     groups: list[list[PageTable]] = []
+    aliases: dict[int, int] = {}  # a part read again on its first part's columns -> the part seen
     last_content: Atom | None = None
     for atom in ordered:
         if atom.kind == "table":
             part = atom.ref
-            first_on_page = last_content is None or _page_of(last_content) != part.page
-            if groups and first_on_page and last_content is not None and last_content.kind == "table" and continues(last_content.ref, part):
-                groups[-1].append(part)
+            follows = None
+            if groups and last_content is not None and last_content.kind == "table":
+                follows = continuation(groups[-1][-1], part)
+            if follows is not None:
+                groups[-1].append(follows)
+                aliases[id(follows)] = id(part)
             else:
                 groups.append([part])
             last_content = atom
@@ -512,16 +605,8 @@ def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, Source
             note=note,
         )
         for part in parts:
-            result[id(part)] = table
+            result[aliases.get(id(part), id(part))] = table
     return result
-
-
-def _page_of(atom: Atom) -> int:
-    if atom.kind == "table":
-        return atom.ref.page
-    if atom.line is not None:
-        return atom.line.page
-    return atom.lines[0].page if atom.lines else 0
 
 
 # ---------------------------------------------------------------- blocks and their kinds
@@ -613,11 +698,16 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
     gap = line.top - last.bottom
     if gap > 0.75 * line.size:
         return False
-    if line.bullet or BULLET_RE.match(line.text):
+    last_short = last.x1 < max(ln.x1 for ln in prev.lines) - 2.5 * line.size
+    if line.bullet:
         return False
+    if BULLET_RE.match(line.text):
+        # A dash that opens a line mid-sentence is punctuation, not a list bullet.
+        mid_sentence = not TERMINAL_RE.search(last.text) and not last_short and not BULLET_RE.match(prev.lines[0].text)
+        if not mid_sentence:
+            return False
     left = _col_left(line, lefts)
     indented = line.x0 - left > 0.6 * line.size and line.x0 - left < 8 * line.size
-    last_short = last.x1 < max(ln.x1 for ln in prev.lines) - 2.5 * line.size
     if indented and line.x0 - last.x0 > 0.6 * line.size and (TERMINAL_RE.search(last.text) or last_short):
         return prev.kind == "footnote" or _hangs(prev, line)
     return True
@@ -671,8 +761,12 @@ def _back_matter_pages(pages: list[PageData], start_page: int) -> set[int]:
 
 
 def _mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int], body_size: float) -> None:
+    """Pages before the title page and after the document's own running head are front matter,
+    and so is the title block: everything on the title page before the first prose paragraph or
+    the first heading that a paragraph follows (a by-line is never such a heading)."""
     content_started = False
-    for block in blocks:
+    after_by = False
+    for i, block in enumerate(blocks):
         if block.page < start_page or block.page in back_pages:
             block.kind = "front_matter"
             continue
@@ -681,11 +775,31 @@ def _mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int
             continue
         if block.kind in ("table", "footnote"):
             continue
-        is_prose = block.kind == "body" and block.words >= 12 and all(ln.size <= 1.2 * body_size for ln in block.lines)
-        if is_prose:
+        following = next((b for b in blocks[i + 1 :] if b.kind not in ("footnote",) and b.lines), None)
+        opens_section = (
+            _is_prose(block, body_size) is False
+            and _heading_like(block, body_size)
+            and following is not None
+            and _is_prose(following, body_size)
+            and not after_by
+        )
+        if _is_prose(block, body_size) or opens_section:
             content_started = True
             continue
+        after_by = bool(BYLINE_RE.match(block.text))
         block.kind = "front_matter"
+
+
+def _is_prose(block: Block, body_size: float) -> bool:
+    return block.kind == "body" and block.words >= 12 and all(ln.size <= 1.2 * body_size for ln in block.lines)
+
+
+def _heading_like(block: Block, body_size: float) -> bool:
+    """Short, set apart by boldness or size, but not in title type."""
+    if not block.lines or block.words > 18:
+        return False
+    size = max(ln.size for ln in block.lines)
+    return size < 1.5 * body_size and (all(ln.bold for ln in block.lines) or size >= 1.12 * body_size)
 
 
 def _mark_headings(blocks: list[Block], body_size: float, settings: Settings) -> None:
@@ -711,8 +825,6 @@ def _mark_headings(blocks: list[Block], body_size: float, settings: Settings) ->
         match = NUMBERED_HEADING_RE.match(block.text)
         if match and match.group(1):
             block.level = match.group(1).count(".") + 1
-        elif REFERENCES_RE.match(block.text.strip()):
-            block.level = 1
         else:
             block.level = min(rank[_heading_style(block)], 6)
 

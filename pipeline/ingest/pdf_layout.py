@@ -13,7 +13,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-MARKER_RE = re.compile(r"^(\(?\d{1,3}\)?|[*\u2020\u2021\u00a7]{1,3})([,;]\(?\d{1,3}\)?)*$")
+MARKER_RE = re.compile(r"^(\(?\d{1,3}\)?|\(?[a-z]\)?|[*\u2020\u2021\u00a7]{1,3})([,;]\(?\d{1,3}\)?)*$")
 PAGE_NUMBER_RE = re.compile(
     r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
     re.IGNORECASE,
@@ -32,6 +32,7 @@ class Word:
     size: float
     font: str
     page: int
+    raw: str = ""  # as printed (ligatures kept)
 
     @property
     def bold(self) -> bool:
@@ -96,11 +97,19 @@ class Line:
 
     @property
     def raw_text(self) -> str:
-        """The line as printed, note markers included where they stood."""
-        text = self.text
-        for offset, marker in sorted(self.markers, reverse=True):
-            text = text[:offset] + marker + text[offset:]
-        return text
+        """The line as printed: ligatures kept, note markers where they stood."""
+        pieces = []
+        markers = sorted(self.markers)
+        length = 0
+        for i, word in enumerate(self.words):
+            space = " " if i and (len(self.spaces) != len(self.words) or self.spaces[i]) else ""
+            length += len(space)
+            while markers and markers[0][0] <= length - len(space):
+                pieces.append(markers.pop(0)[1])
+            pieces.append(space + (word.raw or word.text))
+            length += len(word.text)
+        pieces.extend(m for _, m in markers)
+        return "".join(pieces)
 
     def bbox(self) -> tuple[float, float, float, float]:
         return (self.x0, self.top, self.x1, self.bottom)
@@ -234,6 +243,19 @@ def _pull_markers(line: Line, ratio: float) -> None:
         line.words = kept
         line.spaces = spaces
         line.markers = markers
+
+
+def baseline_rows(items: list) -> list[list]:
+    """Words or lines grouped by shared baseline, top to bottom, each row left to right."""
+    rows: list[list] = []
+    for item in sorted(items, key=lambda it: (it.bottom, it.x0)):
+        if rows and abs(rows[-1][0].bottom - item.bottom) <= 0.35 * item.size:
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    for row in rows:
+        row.sort(key=lambda it: it.x0)
+    return rows
 
 
 def split_markers(marker: str) -> list[str]:

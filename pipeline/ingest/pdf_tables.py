@@ -4,10 +4,12 @@ column detection), and tables that continue on the next page."""
 from __future__ import annotations
 
 import re
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.ingest.dehyphen import Dehyphenator
-from pipeline.ingest.pdf_layout import MARKER_RE, Line, Word
+from pipeline.ingest.pdf_layout import MARKER_RE, Line, Word, baseline_rows
 
 BULLET_RE = re.compile(r"^[\u2013\u2014\u2022\u25aa\u25a0\u25e6\u25cf\u2023\u2043*-]\s")
 CAPTION_RE = re.compile(r"^(Table|Tab\.|Figure|Fig\.|Box|Chart|Graph|Map|Exhibit)\s+[0-9IVXivx]+[a-z]?\b", re.I)
@@ -28,6 +30,9 @@ class PageTable:
     key_empty: list[bool] = field(default_factory=list)  # row's first cell empty before filling spans
     note: str = ""
     caption: str = ""
+    frame: tuple[float, float] = (0.0, 0.0)  # x-extent of the table's rules (or of its text)
+    bounds: list[float] = field(default_factory=list)  # column edges of a table read by alignment
+    reread: Callable[[list[float]], PageTable | None] | None = None  # the same lines, other column edges
 
     @property
     def n_cols(self) -> int:
@@ -51,18 +56,11 @@ def cell_text(words: list[Word], left_edge: float, right_edge: float, dehyphen: 
     """
     if words:
         right_edge -= max(0.0, min(w.x0 for w in words) - left_edge)
-    rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.bottom, w.x0)):
-        if MARKER_RE.match(word.text) and rows and word.size < 0.85 * rows[-1][0].size:
-            continue
-        if rows and abs(rows[-1][0].bottom - word.bottom) <= 0.35 * word.size:
-            rows[-1].append(word)
-        else:
-            rows.append([word])
+    size = max((w.size for w in words), default=0.0)
+    rows = baseline_rows([w for w in words if not (MARKER_RE.match(w.text) and w.size < 0.85 * size)])
     items: list[str] = []
     prev_end = None
     for row in rows:
-        row.sort(key=lambda w: w.x0)
         text = " ".join(w.text for w in row)
         first_width = row[0].x1 - row[0].x0
         fits_before = prev_end is not None and prev_end + first_width + 0.6 * row[0].size < right_edge
@@ -135,7 +133,8 @@ def _grid_table(table, words: list[Word], pno: int, dehyphen: Dehyphenator) -> P
     if len(grid) > header_rows + 1 and spans[-1][0] is not None and all(s == spans[-1][0] for s in spans[-1]):
         note = grid.pop()[0]
         key_empty.pop()
-    return PageTable(pno, tuple(table.bbox), grid, header_rows, "grid", key_empty, note)
+    bbox = tuple(table.bbox)
+    return PageTable(pno, bbox, grid, header_rows, "grid", key_empty, note, frame=(bbox[0], bbox[2]))
 
 
 def _column_edges(table) -> list[float]:
@@ -207,40 +206,158 @@ def _is_tinted(color) -> bool:
 # ---------------------------------------------------------------- tables without a grid
 
 
-def aligned_table(lines: list[Line], pno: int, dehyphen: Dehyphenator, method: str, min_gap: float) -> PageTable | None:
-    """Read lines whose words fall into aligned columns (tables ruled only across, or not at all)."""
+def aligned_table(
+    lines: list[Line],
+    pno: int,
+    dehyphen: Dehyphenator,
+    method: str,
+    min_gap: float,
+    header_bottom: float | None = None,
+    row_rules: list[float] | None = None,
+    frame: tuple[float, float] | None = None,
+    bounds: list[float] | None = None,
+) -> PageTable | None:
+    """Read a table drawn without vertical rules from its physical rows (top to bottom).
+
+    Columns are the gutters that no body word crosses. Header lines are those above
+    ``header_bottom`` (the rule under a header) or set in another style; body lines group into
+    rows at inner rules, at extra vertical space, or where a new key (first-column) cell starts.
+    """
     if len(lines) < 2:
         return None
-    words = [w for ln in lines for w in ln.words]
-    key_rows = _rows_by_key(lines)
-    header_count = _leading_header(lines, key_rows)
-    body_words = [w for ln in lines[header_count:] for w in ln.words] or words
-    edges = _gutters(body_words, min_gap)
-    if len(edges) < 1:
+    if header_bottom is not None:
+        header_count = sum(1 for ln in lines if ln.bottom <= header_bottom + 1)
+    else:
+        header_count = _leading_header(lines, _rows_by_key(lines))
+    body = lines[header_count:]
+    if not body:
         return None
-    bounds = [min(w.x0 for w in words) - 1] + edges + [max(w.x1 for w in words) + 1]
+    words = [w for ln in lines for w in ln.words]
+    if bounds is None:
+        edges = _gutters([w for ln in body for w in ln.words], min_gap)
+        if not edges:
+            return None
+        bounds = [min(w.x0 for w in words) - 1] + edges + [max(w.x1 for w in words) + 1]
     n_cols = len(bounds) - 1
-    grouped: list[list[Line]] = []
-    for i, line in enumerate(lines):
-        starts_row = i < header_count or i == header_count or _in_column(line, bounds, 0)
-        if starts_row or not grouped:
-            grouped.append([line])
-        else:
-            grouped[-1].append(line)
-    grid: list[list[str]] = []
-    key_empty: list[bool] = []
-    for row_lines in grouped:
+    grid = _header_grid(lines[:header_count], bounds, dehyphen)
+    header_rows = len(grid)
+    key_empty = [False] * header_rows
+    for row_lines in _body_rows(body, bounds, row_rules or []):
         cells = []
         for c in range(n_cols):
             cw = [w for ln in row_lines for w in ln.words if bounds[c] <= (w.x0 + w.x1) / 2 < bounds[c + 1]]
             cells.append(cell_text(cw, bounds[c], bounds[c + 1], dehyphen))
         grid.append(cells)
         key_empty.append(not cells[0])
-    _spread_group_headers(grid, lines[:header_count], bounds)
-    x0 = min(w.x0 for w in words)
-    x1 = max(w.x1 for w in words)
-    bbox = (x0, min(ln.top for ln in lines), x1, max(ln.bottom for ln in lines))
-    return PageTable(pno, bbox, grid, header_count, method, key_empty)
+    bbox = (min(w.x0 for w in words), min(ln.top for ln in lines), max(w.x1 for w in words), max(ln.bottom for ln in lines))
+
+    def reread(other: list[float]) -> PageTable | None:
+        return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other)
+
+    return PageTable(
+        pno, bbox, grid, header_rows, method, key_empty,
+        frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread,
+    )
+
+
+def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
+    """The column a run of words overlaps most."""
+    overlaps = [min(x1, bounds[c + 1]) - max(x0, bounds[c]) for c in range(len(bounds) - 1)]
+    return max(range(len(overlaps)), key=lambda c: overlaps[c])
+
+
+def _body_rows(lines: list[Line], bounds: list[float], row_rules: list[float]) -> list[list[Line]]:
+    """Group body lines into table rows."""
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+    size = statistics.median(ln.size for ln in lines)
+    usual = statistics.median(gaps) if gaps else 0.0
+    spaced = any(g > usual + 0.3 * size for g in gaps)
+    rows: list[list[Line]] = []
+    for i, line in enumerate(lines):
+        if not rows:
+            rows.append([line])
+            continue
+        prev = lines[i - 1]
+        if row_rules:
+            new = any(prev.bottom - 1 <= y <= line.top + 1 for y in row_rules)
+        elif spaced:
+            new = gaps[i - 1] > usual + 0.25 * size
+        else:
+            has_key = _in_column(line, bounds, 0)
+            has_other = any(_in_column(line, bounds, c) for c in range(1, len(bounds) - 1))
+            new = has_key and has_other
+        if new:
+            rows.append([line])
+        else:
+            rows[-1].append(line)
+    return rows
+
+
+def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator) -> list[list[str]]:
+    """Header lines as one row, or as two when upper cells stand over several lower ones
+    (group headers such as "Dialogues on terrorism" over "MD" and "PD").
+
+    Lines are taken bottom-up into the lower row while each of their cells overlaps at most one
+    lower cell (a wrapped sub-header); the first line with a cell over two lower cells starts
+    the group row, which holds every line above it too.
+    """
+    n_cols = len(bounds) - 1
+    if not lines:
+        return []
+    line_runs = [_word_runs(line.words) for line in lines]
+    leaf = _clusters(line_runs[-1:])
+    split = -1
+    for i in range(len(lines) - 2, -1, -1):
+        if any(sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 for run in line_runs[i]):
+            split = i
+            break
+        leaf = _clusters([leaf, line_runs[i]])
+    leaf_row = [""] * n_cols
+    for cell in leaf:
+        _put(leaf_row, [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)], cell, dehyphen)
+    if split < 0:
+        return [leaf_row]
+    group_row = [""] * n_cols
+    for cell in _clusters(line_runs[: split + 1]):
+        under = [c for c in leaf if _overlap(cell, c) > 0]
+        if len(under) >= 2:
+            cols = sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in under})
+        else:
+            cols = [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+        _put(group_row, list(range(cols[0], cols[-1] + 1)), cell, dehyphen)
+    # A cell that spans both header rows is printed once, in the upper one.
+    leaf_row = [text or (group_row[c] if _alone(group_row, c) else "") for c, text in enumerate(leaf_row)]
+    return [group_row, leaf_row]
+
+
+def _clusters(line_runs: list[list[list[Word]]]) -> list[list[Word]]:
+    """Runs of words from stacked lines that overlap horizontally, merged into header cells."""
+    cells: list[list[Word]] = []
+    for runs in line_runs:
+        for run in runs:
+            hits = [c for c in cells if _overlap(run, c) > 0]
+            merged = [w for c in hits for w in c] + list(run)
+            cells = [c for c in cells if all(c is not h for h in hits)] + [merged]
+    for cell in cells:
+        cell.sort(key=lambda w: (round(w.top), w.x0))
+    return sorted(cells, key=lambda c: min(w.x0 for w in c))
+
+
+def _overlap(a: list[Word], b: list[Word]) -> float:
+    return min(max(w.x1 for w in a), max(w.x1 for w in b)) - max(min(w.x0 for w in a), min(w.x0 for w in b))
+
+
+def _put(row: list[str], cols: list[int], cell: list[Word], dehyphen: Dehyphenator) -> None:
+    text = ""
+    for line in baseline_rows(cell):
+        text = dehyphen.join(text, " ".join(w.text for w in line))
+    for c in cols:
+        row[c] = dehyphen.join(row[c], text) if row[c] else text
+
+
+def _alone(row: list[str], c: int) -> bool:
+    """True when cell ``c`` is filled and its neighbours do not repeat it (it spans no columns)."""
+    return bool(row[c]) and all(0 > k or k >= len(row) or row[k] != row[c] for k in (c - 1, c + 1))
 
 
 def _in_column(line: Line, bounds: list[float], col: int) -> bool:
@@ -253,20 +370,27 @@ def _rows_by_key(lines: list[Line]) -> list[bool]:
 
 
 def _leading_header(lines: list[Line], key_rows: list[bool]) -> int:
-    """Header lines: those before the first line that starts in the key column, or the first line."""
+    """Header lines: those before the first line that starts in the key column, or those set in
+    another style than the body, or else the first line."""
     for i, starts in enumerate(key_rows):
         if starts:
             if i > 0:
                 return i
             break
+    body_bold = _bold_share(lines[len(lines) // 2 :])
+    body_italic = sum(_row_style(ln.words)[0] for ln in lines[len(lines) // 2 :]) / max(len(lines) - len(lines) // 2, 1)
     styled = 0
-    body_italic = sum(_row_style(ln.words)[0] for ln in lines[1:]) / max(len(lines) - 1, 1)
     for ln in lines[:-1]:
-        if abs(_row_style(ln.words)[0] - body_italic) > 0.5 or (ln.bold and not all(w.bold for w in lines[-1].words)):
+        italic, bold = _row_style(ln.words)
+        if abs(italic - body_italic) > 0.5 or bold - body_bold > 0.5:
             styled += 1
         else:
             break
     return max(styled, 1)
+
+
+def _bold_share(lines: list[Line]) -> float:
+    return sum(_row_style(ln.words)[1] for ln in lines) / max(len(lines), 1)
 
 
 def _gutters(words: list[Word], min_gap: float) -> list[float]:
@@ -280,21 +404,6 @@ def _gutters(words: list[Word], min_gap: float) -> list[float]:
     return [(a[1] + b[0]) / 2 for a, b in zip(merged, merged[1:])]
 
 
-def _spread_group_headers(grid: list[list[str]], header_lines: list[Line], bounds: list[float]) -> None:
-    """A header word run that spans several columns (a group header) fills each of them."""
-    for r, line in enumerate(header_lines):
-        if r >= len(grid):
-            return
-        runs = _word_runs(line.words)
-        for run in runs:
-            lo, hi = run[0].x0, run[-1].x1
-            cols = [c for c in range(len(bounds) - 1) if lo < bounds[c + 1] - 1 and hi > bounds[c] + 1]
-            if len(cols) > 1:
-                text = " ".join(w.text for w in run)
-                for c in cols:
-                    grid[r][c] = text
-
-
 def _word_runs(words: list[Word]) -> list[list[Word]]:
     runs: list[list[Word]] = []
     for w in sorted(words, key=lambda w: w.x0):
@@ -306,11 +415,11 @@ def _word_runs(words: list[Word]) -> list[list[Word]]:
 
 
 def looks_tabular(lines: list[Line], min_gap: float) -> bool:
-    """At least three lines split into two or more aligned runs, many of them numbers."""
+    """At least three rows split into two or more aligned runs, many of them numbers."""
     if len(lines) < 3:
         return False
     multi = [ln for ln in lines if len(_word_runs_gap(ln.words, min_gap)) >= 2]
-    if len(multi) < max(3, 0.6 * len(lines)):
+    if len(multi) < max(3, 0.25 * len(lines)):  # rows may wrap their key cell over several lines
         return False
     cells = [" ".join(w.text for w in run) for ln in multi for run in _word_runs_gap(ln.words, min_gap)]
     numeric = sum(1 for c in cells if NUMBER_RE.match(c))
@@ -330,13 +439,23 @@ def _word_runs_gap(words: list[Word], min_gap: float) -> list[list[Word]]:
 # ---------------------------------------------------------------- tables across pages
 
 
-def continues(prev: PageTable, nxt: PageTable) -> bool:
-    """Does ``nxt`` (first thing on its page) carry on ``prev`` (last thing on the page before)?"""
-    if nxt.page != prev.page + 1 or nxt.caption:
-        return False
-    if nxt.n_cols != prev.n_cols:
-        return False
-    return abs((prev.bbox[2] - prev.bbox[0]) - (nxt.bbox[2] - nxt.bbox[0])) <= 0.08 * (prev.bbox[2] - prev.bbox[0])
+def continuation(prev: PageTable, nxt: PageTable) -> PageTable | None:
+    """``nxt`` as the next part of ``prev``, or None when it is another table.
+
+    A next part comes straight after ``prev`` in reading order, at the top of the next column or
+    page, uncaptioned, as wide, with the same columns. A part read by alignment whose columns
+    came out differently (an empty key column, say) is read again on the first part's columns.
+    """
+    next_column = nxt.page == prev.page and nxt.bbox[1] < prev.bbox[1] and nxt.bbox[0] > prev.bbox[2] - 1
+    if not (nxt.page == prev.page + 1 or next_column) or nxt.caption:
+        return None
+    width = prev.frame[1] - prev.frame[0]
+    if abs(width - (nxt.frame[1] - nxt.frame[0])) > 0.08 * width:
+        return None
+    if nxt.n_cols != prev.n_cols and nxt.reread and prev.bounds:
+        shift = nxt.frame[0] - prev.frame[0]
+        nxt = nxt.reread([x + shift for x in prev.bounds]) or nxt
+    return nxt if nxt.n_cols == prev.n_cols else None
 
 
 def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]], list[int], str]:
@@ -369,11 +488,14 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
 
 
 def _merge_cells(first: str, rest: str) -> str:
+    """A cell cut by a page break: a new bullet keeps its own line, a cut line is joined back."""
     if not rest or rest == first:
         return first
     if not first:
         return rest
-    return first + "\n" + rest
+    if BULLET_RE.match(rest) or first.endswith("\n"):
+        return first + "\n" + rest
+    return first + ("" if first.endswith("-") else " ") + rest
 
 
 def _norm(text: str) -> str:

@@ -1,0 +1,157 @@
+"""Ingestion of generated PDFs, checked against the truth the generator wrote beside each one.
+
+The sample corpus PDFs (corpus/docs) were made by ``python -m pipeline.synth`` from the sources in
+corpus/src; the same generator makes fresh PDFs here for layouts the corpus does not cover.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import ingest_file
+from pipeline.textnorm import normalize_for_matching
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PDFS = sorted((ROOT / "corpus" / "docs").glob("*.pdf"))
+
+
+def squash(text: str) -> str:
+    return " ".join(normalize_for_matching(text).split())
+
+
+def unbullet(text: str) -> str:
+    return squash(text).lstrip("-\u2022\u25aa ").strip()
+
+
+def truth_problems(result, truth: dict) -> list[str]:
+    """Every way the ingested result differs from what the generator printed."""
+    problems = []
+    passages = result.passages
+    by_text: dict[str, list] = {}
+    for p in passages:
+        by_text.setdefault(squash(p.text), []).append(p)
+    for block in truth["blocks"]:
+        kind = block["kind"]
+        if block.get("role") == "abstract":
+            kind = "body"
+        text = squash(block.get("text", ""))
+        if kind == "body":
+            found = [p for p in by_text.get(text, []) if p.kind in ("body", "reference")]
+            found = found or [p for p in passages if p.kind == "body" and unbullet(p.text) == unbullet(text)]
+            if not found:
+                problems.append(f"paragraph not whole (page {block['page']}): {text[:70]}")
+            elif block.get("section") is not None and found[0].section != block["section"]:
+                problems.append(f"section {found[0].section!r} != {block['section']!r}: {text[:40]}")
+            elif found[0].page != block["page"]:
+                problems.append(f"page {found[0].page} != {block['page']}: {text[:40]}")
+        elif kind == "heading":
+            if not any(p.kind == "heading" for p in by_text.get(text, [])):
+                problems.append(f"heading missing: {text}")
+        elif kind in ("footnote", "reference") and block.get("marker"):
+            notes = [p for p in by_text.get(text, []) if p.kind == "footnote" and p.marker == block["marker"]]
+            if not notes:
+                problems.append(f"note {block['marker']} missing or different: {text[:60]}")
+            elif not notes[0].cited_by:
+                problems.append(f"note {block['marker']} not linked to its citing passage")
+        elif kind == "caption":
+            if not any(p.kind == "caption" for p in by_text.get(text, [])):
+                problems.append(f"caption missing: {text[:60]}")
+        elif kind == "box":
+            items = " ".join(unbullet(i) for i in block["items"])
+            if not any(" ".join(unbullet(line) for line in p.text.split("\n")) == items for p in passages):
+                problems.append(f"box not whole: {block.get('title')}")
+        elif kind == "table":
+            tables = [t for t in result.tables if squash(t.caption) == squash(block.get("caption", ""))]
+            if not tables:
+                problems.append(f"table missing: {block.get('caption')}")
+            elif (tables[0].header, tables[0].rows) != (block["header"], block["rows"]):
+                problems.append(f"table cells differ: {block.get('caption')}")
+        elif kind == "front_matter":
+            if text not in squash(" ".join(p.text for p in passages if p.kind == "front_matter")):
+                problems.append(f"front matter not marked: {text[:60]}")
+    for p in passages:
+        if p.kind != "front_matter" and any(squash(run) in squash(p.text) for run in truth["running"]):
+            problems.append(f"running head or foot inside {p.kind} {p.passage_id}")
+    return problems
+
+
+@pytest.mark.parametrize("pdf", SAMPLE_PDFS, ids=lambda p: p.name)
+def test_sample_pdf_matches_generator_truth(pdf):
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text())
+    result = ingest_file(pdf)
+    assert result.document.status == "ok", result.document.error
+    assert result.document.pages == truth["pages"]
+    assert result.document.title == truth["title"]
+    assert result.document.pub_date == truth["pub_date"]
+    assert truth_problems(result, truth) == []
+
+
+@pytest.fixture(scope="module")
+def example_pdfs(tmp_path_factory):
+    """The generator's own examples: one- and two-column layouts, endnotes, every table style."""
+    from pipeline.synth import build
+
+    out = tmp_path_factory.mktemp("examples")
+    return [build(src, out)[0] for src in sorted((ROOT / "pipeline" / "synth" / "examples").glob("*.md"))]
+
+
+def test_generated_examples_match_truth(example_pdfs):
+    assert example_pdfs
+    for pdf in example_pdfs:
+        truth = json.loads(pdf.with_suffix(".truth.json").read_text())
+        result = ingest_file(pdf)
+        assert result.document.status == "ok", result.document.error
+        assert truth_problems(result, truth) == [], pdf.name
+
+
+@pytest.fixture(scope="module")
+def bad_pdfs(tmp_path_factory):
+    from pipeline.synth import make_bad_pdfs
+
+    return make_bad_pdfs(tmp_path_factory.mktemp("bad"))
+
+
+@pytest.mark.parametrize(
+    "name,status,reason",
+    [
+        ("encrypted", "failed", "encrypted"),
+        ("truncated", "failed", "damaged or truncated"),
+        ("empty", "failed", "empty"),
+        ("not-really", "failed", "not a PDF"),
+        ("scanned", "skipped", "no text layer"),
+    ],
+)
+def test_bad_pdf_gets_a_clear_error(bad_pdfs, name, status, reason):
+    result = ingest_file(bad_pdfs[name])
+    assert result.document.status == status
+    assert result.document.error.startswith(bad_pdfs[name].name + ":")
+    assert reason in result.document.error
+    assert result.passages == []
+
+
+def test_page_limit_and_time_limit_are_enforced(example_pdfs):
+    from pipeline.settings import Settings
+
+    pdf = next(p for p in example_pdfs if p.stem == "demo")
+    over_pages = ingest_file(pdf, Settings(max_pages=1))
+    assert over_pages.document.status == "failed"
+    assert "over the page limit of 1 (setting max_pages)" in over_pages.document.error
+    too_slow = ingest_file(pdf, Settings(doc_timeout_s=1e-6))
+    assert too_slow.document.status == "failed"
+    assert "doc_timeout_s" in too_slow.document.error
+
+
+def test_hyphenation_and_ligatures_repaired(example_pdfs):
+    pdf = next(p for p in example_pdfs if p.stem == "demo")
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text())
+    result = ingest_file(pdf)
+    raw = "\n".join(p.raw_text for p in result.passages)
+    assert "\ufb01" in raw or "\ufb02" in raw, "the demo is printed with ligatures"
+    assert any(line.rstrip().endswith("-") for line in raw.split("\n")), "and with line-end hyphens"
+    text = " ".join(p.text for p in result.passages)
+    assert "\ufb01" not in text and "\ufb02" not in text
+    body = [b["text"] for b in truth["blocks"] if b["kind"] == "body"]
+    assert all(any(squash(t) == squash(p.text) for p in result.passages) for t in body)
