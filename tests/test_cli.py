@@ -1,0 +1,91 @@
+"""The command line of CONTRACT.md: files written, columns, exit codes, help texts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import _parser, main
+from pipeline.records import PASSAGE_KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "corpus" / "docs"
+
+DOCUMENT_COLUMNS = {"doc_id", "source", "title", "pub_date", "pages", "status", "error"}
+PASSAGE_COLUMNS = {"doc_id", "passage_id", "page", "section", "kind", "text"}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    assert main(["ingest", str(DOCS), "--out", str(out)]) == 0
+    return out
+
+
+def test_ingest_writes_contract_files(ingested):
+    documents = read_csv(ingested / "documents.csv")
+    passages = read_csv(ingested / "passages.csv")
+    assert DOCUMENT_COLUMNS <= set(documents[0])
+    assert PASSAGE_COLUMNS <= set(passages[0])
+    sources = sorted(p.name for p in DOCS.iterdir() if p.suffix in (".pdf", ".txt", ".md", ".html"))
+    assert sorted(d["source"] for d in documents) == sources
+    for doc in documents:
+        digest = hashlib.sha256((DOCS / doc["source"]).read_bytes()).hexdigest()
+        assert doc["doc_id"] == digest[:16]
+        assert doc["status"] == "ok" and doc["error"] == ""
+        assert doc["title"] and doc["pub_date"][:2] in ("19", "20") and int(doc["pages"]) >= 1
+    by_doc: dict[str, list[dict]] = {}
+    for p in passages:
+        by_doc.setdefault(p["doc_id"], []).append(p)
+        assert p["kind"] in PASSAGE_KINDS
+        assert int(p["page"]) >= 1
+    for doc_id, rows in by_doc.items():
+        assert [r["passage_id"] for r in rows] == [f"{doc_id}:{i + 1}" for i in range(len(rows))]
+    assert (ingested / "source_tables.jsonl").exists()
+
+
+def test_ingest_is_stable(ingested, tmp_path):
+    """The same inputs give the same passages, byte for byte (ids are stable)."""
+    assert main(["ingest", str(DOCS), "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert (tmp_path / "passages.csv").read_bytes() == (ingested / "passages.csv").read_bytes()
+
+
+def test_bad_files_do_not_stop_the_batch(tmp_path, capsys):
+    from pipeline.synth import make_bad_pdfs
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_bad_pdfs(folder)
+    shutil.copy(DOCS / "council-conclusions-maritime-2023.txt", folder)
+    out = tmp_path / "out"
+    assert main(["ingest", str(folder), "--out", str(out)]) == 0
+    rows = {r["source"]: r for r in read_csv(out / "documents.csv")}
+    assert rows["council-conclusions-maritime-2023.txt"]["status"] == "ok"
+    assert rows["scanned.pdf"]["status"] == "skipped"
+    for name in ("encrypted.pdf", "truncated.pdf", "empty.pdf", "not-really.pdf"):
+        assert rows[name]["status"] == "failed"
+        assert rows[name]["error"].startswith(name + ": ")
+    assert "encrypted.pdf" in capsys.readouterr().err
+
+
+def test_exit_status_when_nothing_could_be_processed(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    assert main(["ingest", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert main(["ingest", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_every_command_has_help_with_an_example():
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in subparsers.choices.items():
+        assert sub.format_help().strip(), name
+        assert "example:" in (sub.epilog or ""), f"secmine {name} --help has no example"
