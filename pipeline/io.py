@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 
@@ -37,10 +37,6 @@ def write_text(target: str | Path, text: str) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
-
-
-def write_json(target: str | Path, data: Any) -> Path:
-    return write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def write_frame(frame: pd.DataFrame, target: str | Path, parquet: bool = False) -> Path:

@@ -8,29 +8,14 @@ and nested structures (table cells) as JSON, so a row survives a CSV round trip 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 PASSAGE_KINDS = ("body", "heading", "footnote", "table", "caption", "reference", "front_matter")
 DOCUMENT_STATUSES = ("ok", "failed", "skipped")
 
 R = TypeVar("R", bound="Record")
-
-
-def doc_id_for_bytes(data: bytes) -> str:
-    """First 16 hex digits of the SHA-256 of a file's bytes (CONTRACT.md)."""
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def doc_id_for_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _join(values: list[str] | tuple[str, ...]) -> str:

@@ -89,3 +89,16 @@ def test_every_command_has_help_with_an_example():
     for name, sub in subparsers.choices.items():
         assert sub.format_help().strip(), name
         assert "example:" in (sub.epilog or ""), f"secmine {name} --help has no example"
+
+
+def test_outputs_read_back_as_records(ingested):
+    from pipeline.outputs import read_ingest_outputs
+
+    results = read_ingest_outputs(ingested)
+    assert len(results) == len(read_csv(ingested / "documents.csv"))
+    article = next(r for r in results if r.document.source == "eu-strategic-partners-review-2017.pdf")
+    assert [t.caption.split()[:2] for t in article.tables] == [["Table", "1"], ["Table", "2"], ["Table", "3"]]
+    table_passages = {p.passage_id for p in article.passages if p.kind == "table"}
+    assert {pid for t in article.tables for pid in t.passage_ids} == table_passages
+    notes = [p for p in article.passages if p.kind == "footnote"]
+    assert notes and all(p.cited_by for p in notes)

@@ -12,6 +12,10 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.ingest.pdf_tables import PageTable
 
 MARKER_RE = re.compile(r"^(\(?\d{1,3}\)?|\(?[a-z]\)?|[*\u2020\u2021\u00a7]{1,3})([,;]\(?\d{1,3}\)?)*$")
 PAGE_NUMBER_RE = re.compile(
@@ -116,6 +120,18 @@ class Line:
 
 
 @dataclass
+class PageData:
+    pno: int
+    width: float
+    height: float
+    lines: list[Line]
+    tables: list[PageTable] = field(default_factory=list)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    rules: list[tuple[float, float, float, float]] = field(default_factory=list)
+    running: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Atom:
     """A unit placed by the reading-order cut: a line, a table, a box of lines, or a rule."""
 
@@ -129,8 +145,8 @@ class Atom:
     lines: list[Line] = field(default_factory=list)  # a box's lines in reading order
 
 
-def font_flags(name: str) -> tuple[bool, bool]:
-    return bool(BOLD_RE.search(name)), bool(ITALIC_RE.search(name))
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, body_size: float) -> list[Line]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.ingest.dehyphen import Dehyphenator
-from pipeline.ingest.pdf_layout import MARKER_RE, Line, Word, baseline_rows
+from pipeline.ingest.pdf_layout import MARKER_RE, Line, PageData, Word, baseline_rows, overlaps
 
 BULLET_RE = re.compile(r"^[\u2013\u2014\u2022\u25aa\u25a0\u25e6\u25cf\u2023\u2043*-]\s")
 CAPTION_RE = re.compile(r"^(Table|Tab\.|Figure|Fig\.|Box|Chart|Graph|Map|Exhibit)\s+[0-9IVXivx]+[a-z]?\b", re.I)
@@ -500,3 +500,177 @@ def _merge_cells(first: str, rest: str) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+# ---------------------------------------------------------------- finding tables without a grid
+
+
+def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator) -> None:
+    """Tables ruled only across (two or more rules of one width) or aligned by whitespace."""
+    min_gap = max(6.0, 0.9 * body_size)
+    taken: set[int] = set()
+    for region, rule_ys in rule_regions(page):
+        if len(rule_ys) == 2:
+            region = _extend_down(page, region, body_size)
+        inside = [ln for ln in page.lines if within(ln, region) and id(ln) not in taken and not CAPTION_RE.match(ln.text)]
+        if len(inside) < 2 or not _cell_like(inside):
+            continue
+        rows = _reading_rows(inside)
+        inner = [y for y in rule_ys[1:-1] if rows[0].top < y < rows[-1].bottom]
+        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else None
+        # Rules mark the table, so a narrow gap already separates its columns.
+        table = aligned_table(
+            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner[1:], (region[0], region[2])
+        )
+        if table and table.n_cols >= 2:
+            page.tables.append(table)
+            taken.update(id(ln) for ln in inside)
+    for band in _column_bands([ln for ln in page.lines if id(ln) not in taken]):
+        for run in _aligned_runs(band, min_gap, body_size):
+            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap)
+            if table and table.n_cols >= 2:
+                page.tables.append(table)
+                taken.update(id(ln) for ln in run)
+    page.lines = [ln for ln in page.lines if id(ln) not in taken]
+
+
+def _column_bands(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped by the text column they stand in, so that a table in one column is not read
+    together with the prose beside it. Columns are the x-ranges that most long lines cover;
+    lines that cross a gutter (titles, full-width tables) form a band of their own."""
+    if not lines:
+        return []
+    left = min(ln.x0 for ln in lines)
+    width = max(ln.x1 for ln in lines) - left
+    long_lines = [ln for ln in lines if ln.x1 - ln.x0 >= 0.25 * width]
+    if not long_lines:
+        return [lines]
+    steps = max(int(width), 1)
+    cover = [0] * (steps + 1)
+    for ln in long_lines:
+        for x in range(int(ln.x0 - left), min(int(ln.x1 - left), steps) + 1):
+            cover[x] += 1
+    floor = 0.1 * max(cover)
+    spans: list[list[int]] = []
+    for x, n in enumerate(cover):
+        if n > floor:
+            if spans and x - spans[-1][1] <= 1:
+                spans[-1][1] = x
+            else:
+                spans.append([x, x])
+    bands: list[list[Line]] = [[] for _ in spans]
+    wide: list[Line] = []
+    for ln in lines:
+        home = [i for i, (a, b) in enumerate(spans) if ln.x0 - left >= a - 3 and ln.x1 - left <= b + 3]
+        (bands[home[0]] if home else wide).append(ln)
+    return [b for b in bands + [wide] if b]
+
+
+def _extend_down(page: PageData, region, body_size: float):
+    """A table ruled only above and under its header runs on below the last rule (its bottom
+    rule is on a later page): take the cell lines that follow, up to a gap, a caption, prose
+    as wide as the table, or small type (notes)."""
+    width = region[2] - region[0]
+    bottom = region[3]
+    below = sorted(
+        (ln for ln in page.lines if ln.top >= region[3] - 1 and region[0] - 2 <= ln.x0 and ln.x1 <= region[2] + 2),
+        key=lambda ln: ln.top,
+    )
+    for ln in below:
+        if ln.top - bottom > 2.5 * body_size or CAPTION_RE.match(ln.text) or ln.size < 0.85 * body_size:
+            break
+        if ln.x1 - ln.x0 > 0.7 * width and len(ln.words) > 8:
+            break
+        bottom = max(bottom, ln.bottom)
+    return (region[0], region[1], region[2], bottom)
+
+
+def within(line: Line, region) -> bool:
+    cx = (line.x0 + line.x1) / 2
+    return region[0] - 2 <= cx <= region[2] + 2 and region[1] - 1 <= line.top and line.bottom <= region[3] + 1
+
+
+def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[float]]]:
+    """Spans between the first and last of several rules of the same extent, with the rules' y."""
+    groups: dict[tuple[int, int], list] = {}
+    for rule in page.rules:
+        if any(overlaps((rule[0], rule[1] - 1, rule[2], rule[3] + 1), t.bbox) for t in page.tables):
+            continue
+        key = (round(rule[0] / 4), round(rule[2] / 4))
+        groups.setdefault(key, []).append(rule)
+    regions = []
+    for rules in groups.values():
+        if len(rules) < 2:
+            continue
+        rules.sort(key=lambda r: r[1])
+        ys = [(r[1] + r[3]) / 2 for r in rules]
+        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), ys))
+    return regions
+
+
+def _cell_like(lines: list[Line]) -> bool:
+    """Short line pieces side by side, as in table cells, not columns of prose."""
+    words = statistics.median(len(ln.words) for ln in lines)
+    rows = baseline_rows(lines)
+    multi = sum(1 for row in rows if len(row) >= 2)
+    return words <= 6 and multi >= max(1, 0.4 * len(rows))
+
+
+def _reading_rows(lines: list[Line]) -> list[Line]:
+    """Merge the pieces of each physical row into one line object (cells side by side)."""
+    merged = []
+    for row in baseline_rows(lines):
+        row.sort(key=lambda ln: ln.x0)
+        words = [w for ln in row for w in ln.words]
+        spaces = [s for ln in row for s in (ln.spaces or [True] * len(ln.words))]
+        merged.append(Line(words=words, page=row[0].page, spaces=spaces))
+    return merged
+
+
+def _aligned_runs(lines: list[Line], min_gap: float, body_size: float) -> list[list[Line]]:
+    """Runs of physical rows split into aligned cells (tables drawn with no rules).
+
+    A run may hold rows of a single short piece (a wrapped key or header cell) between rows of
+    several pieces; it ends at a prose line, at a wide gap, or at a caption.
+    """
+    rows = baseline_rows(lines)
+    runs: list[list[list[Line]]] = []
+    current: list[list[Line]] = []
+    pending: list[list[Line]] = []
+    for row in rows:
+        multi = len(row) >= 3 or (len(row) == 2 and any(len(p.words) <= 2 for p in row))
+        last = (pending or current)[-1] if (pending or current) else None
+        close = last is not None and min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
+        if multi and (close or not current):
+            current.extend(pending)
+            current.append(row)
+            pending = []
+            continue
+        width = _run_width(current)
+        short = len(row) == 1 and width and (row[0].x1 - row[0].x0) < 0.45 * width and not CAPTION_RE.match(row[0].text)
+        if current and close and short and len(pending) < 3:
+            pending.append(row)
+            continue
+        if sum(1 for r in current if len(r) >= 2) >= 3:
+            runs.append(current + _key_lines(pending, current))
+        current = [row] if multi else []
+        pending = []
+    if sum(1 for r in current if len(r) >= 2) >= 3:
+        runs.append(current + _key_lines(pending, current))
+    return [[ln for row in run for ln in row] for run in runs if looks_tabular(_reading_rows([ln for row in run for ln in row]), min_gap)]
+
+
+def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Line]]:
+    """Rows after a run's last full row that carry on its key cell (aligned with the first column)."""
+    left = min(p.x0 for row in run for p in row)
+    kept = []
+    for row in pending:
+        if abs(row[0].x0 - left) > 2:
+            break
+        kept.append(row)
+    return kept
+
+
+def _run_width(run: list[list[Line]]) -> float:
+    pieces = [p for row in run for p in row]
+    return max(p.x1 for p in pieces) - min(p.x0 for p in pieces) if pieces else 0.0

@@ -29,6 +29,7 @@ from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
+from pipeline.textnorm import squash_whitespace
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
@@ -92,7 +93,7 @@ def read_text_document(path: Path, doc_id: str, settings: Settings) -> IngestRes
     document = Document(
         doc_id=doc_id,
         source=path.name,
-        title=_squash(parsed.title) or _squash(block_title) or path.stem,
+        title=squash_whitespace(parsed.title) or squash_whitespace(block_title) or path.stem,
         pub_date=parsed.pub_date or _date_from_blocks(parsed.blocks),
         pages=1,
         status="ok",
@@ -254,14 +255,9 @@ def _split_note_line(text: str) -> tuple[str, str]:
     return marker.translate(_SUPERSCRIPTS), match.group("text")
 
 
-def _squash(text: str) -> str:
-    """Any run of whitespace to one space."""
-    return " ".join(text.split())
-
-
 def _squash_lines(text: str) -> str:
     """Whitespace squashed within each line; empty lines dropped."""
-    return "\n".join(line for line in map(_squash, text.split("\n")) if line)
+    return "\n".join(line for line in map(squash_whitespace, text.split("\n")) if line)
 
 
 def _block_lines(block: _Block) -> list[str]:
@@ -332,7 +328,7 @@ def _lift_md_notes(text: str) -> tuple[str, list[tuple[str, str]]]:
         while i < len(lines) and _continues_note(lines, i):
             body.append(lines[i])
             i += 1
-        notes.append((match.group(1), _squash(" ".join(body))))
+        notes.append((match.group(1), squash_whitespace(" ".join(body))))
         out.extend(["", f"\ue000{len(notes) - 1}\ue000", ""])
     return "\n".join(out), notes
 
@@ -398,7 +394,7 @@ class _MarkdownReader:
         """A heading block from the inline token after heading_open."""
         text, refs = _md_text(inline)
         if text:
-            self.blocks.append(_Block("heading", text=_squash(text), level=level, note_refs=refs, raw=inline.content))
+            self.blocks.append(_Block("heading", text=squash_whitespace(text), level=level, note_refs=refs, raw=inline.content))
 
     def _paragraph(self, inline: Token) -> None:
         """A paragraph: a note placeholder, part of the open list item, or a body block."""
@@ -494,8 +490,8 @@ def _html_fragment_blocks(fragment: str) -> list[_Block]:
 def _html_title(soup: BeautifulSoup) -> str:
     """The <title>, else the first <h1>, else ""."""
     for tag in (soup.title, soup.find("h1")):
-        if isinstance(tag, Tag) and _squash(tag.get_text()):
-            return _squash(tag.get_text())
+        if isinstance(tag, Tag) and squash_whitespace(tag.get_text()):
+            return squash_whitespace(tag.get_text())
     return ""
 
 
@@ -547,7 +543,7 @@ class _HtmlReader:
             self._notes(el)
         elif el.name == "figcaption":
             text, refs = _nodes_text(el.contents)
-            self.blocks.append(_Block("caption", text=_squash(text), note_refs=refs))
+            self.blocks.append(_Block("caption", text=squash_whitespace(text), note_refs=refs))
         elif _has_block_child(el):
             self.walk(el)
         else:
@@ -556,7 +552,7 @@ class _HtmlReader:
     def _heading(self, el: Tag) -> None:
         """A heading block; a "Notes" heading starts the section whose numbered paragraphs are notes."""
         text, refs = _nodes_text(el.contents)
-        text = _squash(text)
+        text = squash_whitespace(text)
         if text:
             self.blocks.append(_Block("heading", text=text, level=int(el.name[1]), note_refs=refs))
         self.in_notes = bool(_NOTES_HEADING.match(text))
@@ -583,7 +579,7 @@ class _HtmlReader:
             text = rest
         if text:
             self.blocks.append(
-                _Block("footnote", text=_squash(text), marker=marker, note_refs=[r for r in refs if r != marker])
+                _Block("footnote", text=squash_whitespace(text), marker=marker, note_refs=[r for r in refs if r != marker])
             )
 
     def _table(self, el: Tag) -> None:
@@ -600,7 +596,7 @@ class _HtmlReader:
             if markers:
                 refs.setdefault(i - n_head if i >= n_head else -1, []).extend(markers)
         caption_tag = el.find("caption", recursive=False)
-        caption = _squash(_nodes_text(caption_tag.contents)[0]) if isinstance(caption_tag, Tag) else ""
+        caption = squash_whitespace(_nodes_text(caption_tag.contents)[0]) if isinstance(caption_tag, Tag) else ""
         if caption:
             self.blocks.append(_Block("caption", text=caption))
         table = _source_table(grid[:n_head], grid[n_head:], "html", caption)
@@ -868,7 +864,7 @@ def _starts_note(previous: str, line: str) -> bool:
 
 def _text_heading(lines: list[str]) -> tuple[int, str] | None:
     """Level and text if a chunk is a heading: underlined, or a short numbered or ALL-CAPS line."""
-    text = _squash(lines[0])
+    text = squash_whitespace(lines[0])
     number = _NUMBERED_HEADING.match(text)
     # A numbered heading takes its level from the numbering even when it is also underlined.
     if len(lines) == 2 and _UNDERLINE.match(lines[1]):
@@ -962,7 +958,7 @@ class _TextReader:
             return [_Block("table", table=table)]
         table = _whitespace_table(lines[1:]) if _CAPTION.match(lines[0].strip()) else None
         if table:
-            return [_Block("body", text=_squash(lines[0]), raw=lines[0]), _Block("table", table=table)]
+            return [_Block("body", text=squash_whitespace(lines[0]), raw=lines[0]), _Block("table", table=table)]
         return []
 
     def _items(self, lines: list[str]) -> None:

@@ -413,7 +413,7 @@ class Typesetter:
 
     def _title_block(self) -> None:
         """Series band, title, subtitle, by-line, date and abstract, full width at the top of the article."""
-        meta, engine, geo, canvas = self.meta, self.engine, self.geo, self.canvas
+        meta, geo, canvas = self.meta, self.geo, self.canvas
         width = geo.text_width
         if meta.series:
             self._series_band()
