@@ -89,6 +89,8 @@ def _ingest(args: argparse.Namespace) -> int:
     for r in results:
         if r.document.status != "ok":
             print(f"secmine: {r.document.status}: {r.document.error}", file=sys.stderr)
+        for warning in r.document.warnings:
+            print(f"secmine: warning: {r.document.source}: {warning}", file=sys.stderr)
     passages = sum(len(r.passages) for r in results)
     print(f"{ok}/{len(results)} documents read, {passages} passages -> {args.out}")
     return 0 if ok else 1

@@ -7,6 +7,7 @@ corpus/src; the same generator makes fresh PDFs here for layouts the corpus does
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,72 @@ def test_hyphenation_and_ligatures_repaired(example_pdfs):
     assert "\ufb01" not in text and "\ufb02" not in text
     body = [b["text"] for b in truth["blocks"] if b["kind"] == "body"]
     assert all(any(squash(t) == squash(p.text) for p in result.passages) for t in body)
+
+
+def test_pathological_page_is_refused_with_the_setting_named(example_pdfs):
+    from pipeline.settings import Settings
+
+    pdf = next(p for p in example_pdfs if p.stem == "demo")
+    result = ingest_file(pdf, Settings(max_chars_per_page=100))
+    assert result.document.status == "failed"
+    assert re.match(r"demo.pdf: page \d+ holds \d+ characters", result.document.error)
+    assert "max_chars_per_page" in result.document.error
+
+
+def test_layout_failure_falls_back_to_plain_text(example_pdfs, monkeypatch):
+    import pipeline.ingest.pdf as pdf_reader
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated layout bug")
+
+    monkeypatch.setattr(pdf_reader, "_assemble", broken)
+    pdf = next(p for p in example_pdfs if p.stem == "brief")
+    result = ingest_file(pdf)
+    assert result.document.status == "ok"
+    assert any("simulated layout bug" in w for w in result.document.warnings)
+    assert [p.page for p in result.passages] == list(range(1, result.document.pages + 1))
+    assert "structured cyber dialogues" in result.passages[0].text
+
+
+UNREPEATED = """---
+title: Long tables without repeated headers
+date: 2023-04
+layout: one_column
+page: A4
+font: serif
+---
+
+# TABLES
+
+Two long tables follow; neither repeats its header where it continues.
+
+::: table grid "Table 1 Partners and the year of their first dialogue" repeat_header=no
+| Partner | First dialogue | Format |
+|---|---|---|
+{grid_rows}
+:::
+
+::: table rules "Table 2 Partners and the instruments they joined" repeat_header=no split_rows=yes
+| Partner | Instruments |
+|---|---|
+{rule_rows}
+:::
+"""
+
+
+def test_tables_continue_without_repeated_header(tmp_path):
+    from pipeline.synth import parse_markup, render_pdf
+
+    partners = ["Norway", "Japan", "Canada", "Chile", "Ghana", "Peru", "Kenya", "Oman", "Jordan", "Serbia"]
+    grid_rows = "\n".join(f"| {p} {i} | {2000 + i} | ministerial |" for i in range(6) for p in partners)
+    rule_rows = "\n".join(
+        f"| {p} | \u2013 Framework agreement ({2010 + i % 9})<br>\u2013 Cyber dialogue<br>\u2013 Joint exercises |"
+        for i, p in enumerate(partners * 3)
+    )
+    doc = parse_markup(UNREPEATED.format(grid_rows=grid_rows, rule_rows=rule_rows))
+    truth = render_pdf(doc, tmp_path / "long.pdf")
+    tables = [b for b in truth["blocks"] if b["kind"] == "table"]
+    assert all(len(set(t["pages"])) > 1 for t in tables), "both tables should run over a page break"
+    result = ingest_file(tmp_path / "long.pdf")
+    assert truth_problems(result, truth) == []
+    assert len(result.tables) == 2

@@ -13,7 +13,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.ingest.common import finalize
+from pipeline.ingest.common import PassageDraft, finalize
 from pipeline.ingest.dates import find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError, NoTextLayer
@@ -40,6 +40,7 @@ from pipeline.ingest.pdf_tables import (
     CAPTION_RE,
     PageTable,
     continuation,
+    continue_open_tables,
     find_ruled_tables,
     find_unruled_tables,
     join_tables,
@@ -92,6 +93,7 @@ def read_pdf(path: Path, doc_id: str, settings: Settings) -> IngestResult:
                 f"{path.name}: {n_pages} pages, over the page limit of {settings.max_pages} (setting max_pages)"
             )
         pages = []
+        warnings = []
         for index, page in enumerate(pdf.pages):
             if time.monotonic() > deadline:
                 raise IngestError(
@@ -100,17 +102,43 @@ def read_pdf(path: Path, doc_id: str, settings: Settings) -> IngestResult:
                 )
             try:
                 pages.append(_read_page(page, index + 1, settings))
-            except IngestError:
-                raise
-            except Exception as exc:
-                raise IngestError(f"{path.name}: page {index + 1} unreadable ({type(exc).__name__}: {exc})") from exc
+            except IngestError as exc:
+                raise IngestError(f"{path.name}: {exc}") from exc
+            except Exception as exc:  # a layout bug on one page: keep its words, without tables
+                warnings.append(f"page {index + 1}: tables and boxes skipped ({type(exc).__name__}: {exc})")
+                try:
+                    pages.append(_read_page(page, index + 1, settings, layout=False))
+                except Exception as again:
+                    raise IngestError(f"{path.name}: page {index + 1} unreadable ({type(again).__name__}: {again})") from again
         metadata = dict(pdf.metadata or {})
-    if sum(len(ln.words) for p in pages for ln in p.lines) + sum(len(p.tables) for p in pages) == 0:
-        raise NoTextLayer(f"{path.name}: no text layer ({n_pages} page(s) of images only; OCR it first)")
-    return _assemble(path, doc_id, pages, metadata, settings)
+        if sum(len(ln.words) for p in pages for ln in p.lines) + sum(len(p.tables) for p in pages) == 0:
+            raise NoTextLayer(f"{path.name}: no text layer ({n_pages} page(s) of images only; OCR it first)")
+        try:
+            result = _assemble(path, doc_id, pages, metadata, settings)
+        except Exception as exc:  # a layout bug must not lose the document: fall back to plain text
+            result = _plain_reading(path, doc_id, pdf, metadata)
+            warnings.append(f"layout analysis failed ({type(exc).__name__}: {exc}); plain page text used")
+    result.document.warnings.extend(warnings)
+    return result
 
 
-def _read_page(page, pno: int, settings: Settings) -> PageData:
+def _plain_reading(path: Path, doc_id: str, pdf, metadata: dict) -> IngestResult:
+    """One body passage per page from pdfplumber's plain text: the reading of last resort."""
+    drafts = [
+        PassageDraft(kind="body", text=" ".join((page.extract_text() or "").split()), page=page.page_number)
+        for page in pdf.pages
+    ]
+    passages, _ = finalize(doc_id, drafts)
+    title = _clean_meta_title(metadata.get("Title")) or path.stem
+    document = Document(
+        doc_id=doc_id, source=path.name, title=title, pub_date=find_pub_date([], [], [], metadata),
+        pages=len(pdf.pages), path=str(path), format="pdf",
+    )
+    return IngestResult(document, passages, [])
+
+
+def _read_page(page, pno: int, settings: Settings, layout: bool = True) -> PageData:
+    """Words, lines, ruled tables, rules and boxes of one page (``layout=False``: words only)."""
     if len(page.chars) > settings.max_chars_per_page:
         raise IngestError(
             f"page {pno} holds {len(page.chars)} characters, over max_chars_per_page={settings.max_chars_per_page}"
@@ -125,15 +153,16 @@ def _read_page(page, pno: int, settings: Settings) -> PageData:
         if w.get("upright", True) and w["text"].strip()
     ]
     dehyphen = Dehyphenator(" ".join(w.text for w in words))
-    tables = find_ruled_tables(page, words, pno, dehyphen, settings.table_min_rows, settings.table_min_cols)
+    tables = find_ruled_tables(page, words, pno, dehyphen, settings.table_min_rows, settings.table_min_cols) if layout else []
     in_table = {id(w) for t in tables for w in words_in(words, t.bbox)}
     free = [w for w in words if id(w) not in in_table]
     body_size = _dominant_size(free) or 10.0
     lines = build_lines(free, max(settings.min_gutter, body_size), settings.superscript_ratio, body_size)
-    rules = _horizontal_rules(page)
-    data = PageData(pno, float(page.width), float(page.height), lines, tables, [], rules)
-    data.boxes = _text_boxes(page, lines, tables)
-    _mark_drawn_bullets(page, lines)
+    data = PageData(pno, float(page.width), float(page.height), lines, tables)
+    if layout:
+        data.rules = _horizontal_rules(page)
+        data.boxes = _text_boxes(page, lines, tables)
+        _mark_drawn_bullets(page, lines)
     return data
 
 
@@ -220,6 +249,7 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     dehyphen = Dehyphenator(" ".join(ln.text for ln in all_lines))
     for page in pages:
         find_unruled_tables(page, body_size, dehyphen)
+    continue_open_tables(pages, body_size, dehyphen)
     captions = _attach_captions(pages, body_size)
     ordered = _ordered_atoms(pages, body_size, settings)
     tables = _join_page_tables(ordered, body_size)

@@ -173,6 +173,7 @@ def mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int]
     the first heading that a paragraph follows (a by-line is never such a heading)."""
     content_started = False
     after_by = False
+    title_size = max((ln.size for b in blocks if b.page == start_page for ln in b.lines), default=body_size)
     for i, block in enumerate(blocks):
         if block.page < start_page or block.page in back_pages:
             block.kind = "front_matter"
@@ -184,10 +185,9 @@ def mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int]
             continue
         following = next((b for b in blocks[i + 1 :] if b.kind not in ("footnote",) and b.lines), None)
         opens_section = (
-            _is_prose(block, body_size) is False
-            and _heading_like(block, body_size)
+            _heading_like(block, body_size, title_size)
             and following is not None
-            and _is_prose(following, body_size)
+            and (_is_prose(following, body_size) or following.kind in ("table", "caption"))
             and not after_by
         )
         if _is_prose(block, body_size) or opens_section:
@@ -198,15 +198,18 @@ def mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int]
 
 
 def _is_prose(block: Block, body_size: float) -> bool:
-    return block.kind == "body" and block.words >= 12 and all(ln.size <= 1.2 * body_size for ln in block.lines)
+    """A paragraph: a long body block, or a shorter one that ends a sentence."""
+    if block.kind != "body" or any(ln.size > 1.2 * body_size for ln in block.lines):
+        return False
+    return block.words >= 12 or (block.words >= 6 and bool(re.search(r"[.!?]$", block.text)))
 
 
-def _heading_like(block: Block, body_size: float) -> bool:
-    """Short, set apart by boldness or size, but not in title type."""
+def _heading_like(block: Block, body_size: float, title_size: float) -> bool:
+    """Short, set apart by boldness or size, but smaller than the title."""
     if not block.lines or block.words > 18:
         return False
     size = max(ln.size for ln in block.lines)
-    return size < 1.5 * body_size and (all(ln.bold for ln in block.lines) or size >= 1.12 * body_size)
+    return size < 0.8 * title_size and (all(ln.bold for ln in block.lines) or size >= 1.12 * body_size)
 
 
 def mark_headings(blocks: list[Block], body_size: float, settings: Settings) -> None:

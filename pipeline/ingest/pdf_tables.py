@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class PageTable:
     frame: tuple[float, float] = (0.0, 0.0)  # x-extent of the table's rules (or of its text)
     bounds: list[float] = field(default_factory=list)  # column edges of a table read by alignment
     reread: Callable[[list[float]], PageTable | None] | None = None  # the same lines, other column edges
+    open_end: bool = False  # ruled across but with no closing rule: it runs on to the next page
 
     @property
     def n_cols(self) -> int:
@@ -223,7 +225,7 @@ def aligned_table(
     ``header_bottom`` (the rule under a header) or set in another style; body lines group into
     rows at inner rules, at extra vertical space, or where a new key (first-column) cell starts.
     """
-    if len(lines) < 2:
+    if not lines or (len(lines) < 2 and bounds is None):
         return None
     if header_bottom is not None:
         header_count = sum(1 for ln in lines if ln.bottom <= header_bottom + 1)
@@ -517,12 +519,14 @@ def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator
             continue
         rows = _reading_rows(inside)
         inner = [y for y in rule_ys[1:-1] if rows[0].top < y < rows[-1].bottom]
-        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else None
+        # In a table ruled across, a header has its own rule under it; with none, all is body.
+        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else float("-inf")
         # Rules mark the table, so a narrow gap already separates its columns.
         table = aligned_table(
             rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner[1:], (region[0], region[2])
         )
         if table and table.n_cols >= 2:
+            table.open_end = len(rule_ys) == 2
             page.tables.append(table)
             taken.update(id(ln) for ln in inside)
     for band in _column_bands([ln for ln in page.lines if id(ln) not in taken]):
@@ -609,11 +613,16 @@ def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float]
 
 
 def _cell_like(lines: list[Line]) -> bool:
-    """Short line pieces side by side, as in table cells, not columns of prose."""
-    words = statistics.median(len(ln.words) for ln in lines)
+    """Short line pieces in two or more columns, as in table cells, not a ruled-off paragraph."""
+    if statistics.median(len(ln.words) for ln in lines) > 8:
+        return False
     rows = baseline_rows(lines)
-    multi = sum(1 for row in rows if len(row) >= 2)
-    return words <= 6 and multi >= max(1, 0.4 * len(rows))
+    if sum(1 for row in rows if len(row) >= 2) >= max(1, 0.4 * len(rows)):
+        return True
+    width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
+    starts = Counter(round(ln.x0 / 3) for ln in lines)
+    columns = [x for x, n in starts.items() if n >= 2]
+    return len(columns) >= 2 and all(ln.x1 - ln.x0 <= 0.6 * width for ln in lines)
 
 
 def _reading_rows(lines: list[Line]) -> list[Line]:
@@ -674,3 +683,45 @@ def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Li
 def _run_width(run: list[list[Line]]) -> float:
     pieces = [p for row in run for p in row]
     return max(p.x1 for p in pieces) - min(p.x0 for p in pieces) if pieces else 0.0
+
+
+def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehyphenator) -> None:
+    """A table ruled across that runs off a page goes on at the top of the next one, perhaps
+    with no header and no rules there: read those lines on the first part's columns, down to
+    the closing rule (or, with none, to a gap, a caption, small type or prose)."""
+    for page, nxt in zip(pages, pages[1:]):
+        open_parts = [t for t in page.tables if t.open_end and t.bounds]
+        if not open_parts:
+            continue
+        part = max(open_parts, key=lambda t: t.bbox[3])
+        x0, x1 = part.frame
+        frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2), key=lambda ln: ln.top)
+        if not frame or any(t.bbox[1] <= frame[0].top and t.frame == part.frame for t in nxt.tables):
+            continue
+        closing = min(
+            (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
+        )
+        taken: list[Line] = []
+        for line in frame:
+            if closing is not None:
+                if line.top > closing:
+                    break
+            elif taken and (
+                line.top - taken[-1].bottom > 2.5 * body_size
+                or CAPTION_RE.match(line.text)
+                or line.size < 0.85 * body_size
+                or (len(line.words) > 8 and line.x1 - line.x0 > 0.7 * (x1 - x0))
+            ):
+                break
+            taken.append(line)
+        table = aligned_table(
+            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [], part.frame,
+            list(part.bounds),
+        )
+        if table is None:
+            continue
+        table.open_end = closing is None
+        nxt.tables.append(table)
+        ids = {id(ln) for ln in taken}
+        nxt.lines = [ln for ln in nxt.lines if id(ln) not in ids]
+
