@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.extract import ModelError
 from pipeline.settings import Settings
 
 DEFAULT_INPUT = "corpus/docs"
@@ -47,6 +48,24 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_settings(ingest)
 
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score extraction against gold data",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine evaluate entities --gold gold/entities.jsonl brief.pdf",
+    )
+    what = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
+    entities = what.add_parser(
+        "entities",
+        help="mentions (label + canonical) against a gold JSONL",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine evaluate entities --gold corpus/gold/entities.jsonl corpus/docs/eu-indo-pacific-security-brief-2025.pdf",
+    )
+    entities.add_argument("--gold", required=True, metavar="FILE", help="gold mentions, one JSON object per line")
+    entities.add_argument("inputs", nargs="+", metavar="INPUT", help="the documents the gold describes")
+    entities.add_argument("--show", action="store_true", help="also list missed and spurious mentions")
+    entities.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+
     bench = commands.add_parser(
         "bench",
         help="throughput on a generated corpus, next to plain pdfplumber",
@@ -63,20 +82,45 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("run", "ingest"):
             return _ingest(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
         if args.command == "bench":
             from pipeline.bench import run_bench
 
             run_bench(args.pages, keep=args.keep)
             return 0
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, ModelError) as exc:
         print(f"secmine: {exc}", file=sys.stderr)
         return 2
     return 2
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from pipeline.extract import extract_many
+    from pipeline.extract.evaluate import format_report, load_entity_gold, score_entities
+    from pipeline.ingest import find_inputs, ingest_many
+    from pipeline.io import write_text
+
+    gold = load_entity_gold(args.gold)
+    results = ingest_many(find_inputs(args.inputs))
+    mentions = [m for ms in extract_many(results) for m in ms]
+    report = score_entities(mentions, results, gold)
+    print(format_report(report))
+    if args.show:
+        for row in report["missed"]:
+            print(f"missed   {row['label']:<10} {row['canonical']} (x{row['missing']})")
+        for row in report["spurious"]:
+            print(f"spurious {row['label']:<10} {row['canonical']} (x{row['extra']})")
+    if args.json:
+        import json
+
+        write_text(args.json, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest import find_inputs, ingest_many
-    from pipeline.outputs import write_ingest_outputs
+    from pipeline.outputs import write_ingest_outputs, write_mentions
 
     settings = Settings.resolve(args.settings)
     files = find_inputs(args.inputs)
@@ -85,6 +129,11 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     results = ingest_many(files, settings, workers=args.workers)
     write_ingest_outputs(results, Path(args.out), parquet=args.parquet)
+    if args.command == "run":
+        from pipeline.extract import extract_many
+
+        mentions = [m for ms in extract_many(results, workers=args.workers) for m in ms]
+        write_mentions(mentions, Path(args.out), parquet=args.parquet)
     ok = sum(r.document.status == "ok" for r in results)
     for r in results:
         if r.document.status != "ok":

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.io import read_jsonl, read_records, write_jsonl, write_records
-from pipeline.records import Document, IngestResult, Passage, SourceTable
+from pipeline.records import Document, IngestResult, Mention, Passage, SourceTable
 
 DOCUMENTS = "documents.csv"
 PASSAGES = "passages.csv"
 SOURCE_TABLES = "source_tables.jsonl"
+MENTIONS = "mentions.csv"
 
 
 def write_ingest_outputs(results: list[IngestResult], out_dir: str | Path, parquet: bool = False) -> None:
@@ -34,3 +35,11 @@ def read_ingest_outputs(out_dir: str | Path) -> list[IngestResult]:
         if table.doc_id in results:
             results[table.doc_id].tables.append(table)
     return list(results.values())
+
+
+def write_mentions(mentions: list[Mention], out_dir: str | Path, parquet: bool = False) -> None:
+    write_records(mentions, Mention, Path(out_dir) / MENTIONS, parquet=parquet)
+
+
+def read_mentions(out_dir: str | Path) -> list[Mention]:
+    return read_records(Path(out_dir) / MENTIONS, Mention)

