@@ -102,3 +102,25 @@ def test_outputs_read_back_as_records(ingested):
     assert {pid for t in article.tables for pid in t.passage_ids} == table_passages
     notes = [p for p in article.passages if p.kind == "footnote"]
     assert notes and all(p.cited_by for p in notes)
+
+
+def test_run_writes_mentions_with_contract_columns(tmp_path):
+    assert main(["run", str(DOCS / "eu-canada-joint-statement-2025.html"), "--out", str(tmp_path)]) == 0
+    rows = read_csv(tmp_path / "mentions.csv")
+    assert {"doc_id", "passage_id", "label", "text", "canonical", "start", "end", "rule_id"} <= set(rows[0])
+    passages = {p["passage_id"]: p["text"] for p in read_csv(tmp_path / "passages.csv")}
+    for row in rows:
+        assert passages[row["passage_id"]][int(row["start"]) : int(row["end"])] == row["text"]
+    assert {("PARTNER", "Canada"), ("DATE", "2025-06-23")} <= {(r["label"], r["canonical"]) for r in rows}
+
+
+def test_evaluate_entities_prints_per_label_scores(tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"doc": "eu-canada-joint-statement-2025.html", "label": "PARTNER", "canonical": "Canada"}\n')
+    assert main(["evaluate", "entities", "--gold", str(gold), str(DOCS / "eu-canada-joint-statement-2025.html")]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:4] == ["label", "tp", "fp", "fn"]
+    assert any(line.startswith("PARTNER") for line in out.splitlines())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    assert main(["evaluate", "entities", "--gold", str(bad), str(DOCS / "eu-canada-joint-statement-2025.html")]) == 2
