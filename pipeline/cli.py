@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.classify import ModelCardError
 from pipeline.extract import ModelError
 from pipeline.settings import Settings
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("inputs", nargs="*", default=[DEFAULT_INPUT], metavar="INPUT", help="files or folders (default corpus/docs)")
     run.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder (default outputs)")
+    run.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
     _add_settings(run)
 
     ingest = commands.add_parser(
@@ -61,10 +63,29 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  secmine evaluate entities --gold corpus/gold/entities.jsonl corpus/docs/eu-indo-pacific-security-brief-2025.pdf",
     )
+    domains = what.add_parser(
+        "domains",
+        help="the passage classifier against labelled passages",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine evaluate domains --labels corpus/labels/seed_eval.csv --texts ../shared/seeds",
+    )
+    domains.add_argument("--labels", required=True, metavar="FILE", help="text,domains CSV, or doc,passage_id,text_sha1,domains")
+    domains.add_argument("--texts", metavar="DIR", help="folder of the documents a text-less labels file refers to")
+    domains.add_argument("--model", default=None, metavar="DIR", help="model folder (default models/)")
     entities.add_argument("--gold", required=True, metavar="FILE", help="gold mentions, one JSON object per line")
     entities.add_argument("inputs", nargs="+", metavar="INPUT", help="the documents the gold describes")
     entities.add_argument("--show", action="store_true", help="also list missed and spurious mentions")
     entities.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+
+    train = commands.add_parser(
+        "train",
+        help="train the passage domain classifier",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine train --labels corpus/labels/passages.csv --model models",
+    )
+    train.add_argument("--labels", default="corpus/labels/passages.csv", metavar="FILE", help="labelled passages (text,domains,source)")
+    train.add_argument("--model", default="models", metavar="DIR", help="where the model and its card go (default models/)")
+    train.add_argument("--seed", type=int, default=0, help="random state (default 0)")
 
     bench = commands.add_parser(
         "bench",
@@ -83,16 +104,32 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("run", "ingest"):
             return _ingest(args)
         if args.command == "evaluate":
-            return _evaluate(args)
+            return _evaluate(args) if args.what == "entities" else _evaluate_domains(args)
+        if args.command == "train":
+            from pipeline.classify.train import format_scores, train
+
+            card = train(args.labels, args.model, random_state=args.seed)
+            print(f"trained on {card['training_data']['passages']} passages -> {args.model}/")
+            print(format_scores(card["cross_validation"]))
+            return 0
         if args.command == "bench":
             from pipeline.bench import run_bench
 
             run_bench(args.pages, keep=args.keep)
             return 0
-    except (FileNotFoundError, ValueError, ModelError) as exc:
+    except (FileNotFoundError, ValueError, ModelError, ModelCardError) as exc:
         print(f"secmine: {exc}", file=sys.stderr)
         return 2
     return 2
+
+
+def _evaluate_domains(args: argparse.Namespace) -> int:
+    from pipeline.classify import DEFAULT_MODEL_DIR
+    from pipeline.classify.train import evaluate_labelled, format_scores
+
+    scores = evaluate_labelled(args.labels, args.model or DEFAULT_MODEL_DIR, args.texts)
+    print(format_scores(scores))
+    return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -120,7 +157,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest import find_inputs, ingest_many
-    from pipeline.outputs import write_ingest_outputs, write_mentions
+    from pipeline.outputs import write_domain_scores, write_ingest_outputs, write_mentions
 
     settings = Settings.resolve(args.settings)
     files = find_inputs(args.inputs)
@@ -134,6 +171,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
         mentions = [m for ms in extract_many(results, workers=args.workers) for m in ms]
         write_mentions(mentions, Path(args.out), parquet=args.parquet)
+        from pipeline.classify import DEFAULT_MODEL_DIR, classify_passages, load_model
+
+        passages = [p for r in results for p in r.passages]
+        scores = classify_passages(passages, load_model(args.model or DEFAULT_MODEL_DIR))
+        write_domain_scores(scores, Path(args.out), parquet=args.parquet)
     ok = sum(r.document.status == "ok" for r in results)
     for r in results:
         if r.document.status != "ok":

@@ -11,6 +11,7 @@ DOCUMENTS = "documents.csv"
 PASSAGES = "passages.csv"
 SOURCE_TABLES = "source_tables.jsonl"
 MENTIONS = "mentions.csv"
+DOMAIN_SCORES = "domains.csv"
 
 
 def write_ingest_outputs(results: list[IngestResult], out_dir: str | Path, parquet: bool = False) -> None:
@@ -43,3 +44,9 @@ def write_mentions(mentions: list[Mention], out_dir: str | Path, parquet: bool =
 
 def read_mentions(out_dir: str | Path) -> list[Mention]:
     return read_records(Path(out_dir) / MENTIONS, Mention)
+
+
+def write_domain_scores(scores: list, out_dir: str | Path, parquet: bool = False) -> None:
+    from pipeline.classify import DomainScore
+
+    write_records(scores, DomainScore, Path(out_dir) / DOMAIN_SCORES, parquet=parquet)

@@ -1,0 +1,122 @@
+"""Classification stage: the security domains of every passage (multi-label).
+
+The model is a scikit-learn Pipeline trained by ``secmine train`` (``pipeline/classify/train.py``)
+and saved with its card in ``models/``. Loading checks the card against the code's label set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import joblib
+
+from pipeline.records import DOMAINS, Passage, Record
+
+MODEL_FILE = "domain_classifier.joblib"
+CARD_FILE = "model_card.json"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
+# Reference entries and publication matter are never about a domain, whatever their titles say.
+NEVER_DOMAIN_KINDS = ("reference", "front_matter")
+
+
+class ModelCardError(RuntimeError):
+    """The model on disk does not fit this code (labels, file) or is missing."""
+
+
+@dataclass
+class DomainScore(Record):
+    """One passage scored for one domain."""
+
+    passage_id: str
+    domain: str
+    score: float
+    predicted: bool
+
+
+@dataclass
+class DomainModel:
+    """A fitted pipeline, its per-domain thresholds and its card."""
+
+    pipeline: object
+    thresholds: dict[str, float]
+    card: dict
+
+    def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        """Calibrated probability of each domain for each text.
+
+        The model learnt from passages of a paragraph's length; a longer passage is also scored
+        in windows of a few sentences, and a domain takes its best score, so that a long
+        paragraph that turns to a second topic half-way is about both.
+        """
+        if not texts:
+            return []
+        pieces = [[t, *windows(t)] for t in texts]
+        flat = [piece for group in pieces for piece in group]
+        probabilities = self.pipeline.predict_proba(flat)
+        result, row = [], 0
+        for group in pieces:
+            best = probabilities[row : row + len(group)].max(axis=0)
+            result.append({d: float(p) for d, p in zip(DOMAINS, best)})
+            row += len(group)
+        return result
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        return [[d for d, s in row.items() if s >= self.thresholds[d]] for row in self.scores(texts)]
+
+
+WINDOW_WORDS = 90
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\u2013(])")
+
+
+def windows(text: str) -> list[str]:
+    """Consecutive sentences grouped into pieces of about WINDOW_WORDS words (none if short)."""
+    if len(text.split()) <= WINDOW_WORDS:
+        return []
+    pieces, current = [], []
+    for sentence in _SENTENCE_END.split(text):
+        current.append(sentence)
+        if sum(len(s.split()) for s in current) >= WINDOW_WORDS // 2:
+            pieces.append(" ".join(current))
+            current = current[-1:]
+    if len(current) > 1 or not pieces:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def load_model(model_dir: str | Path = DEFAULT_MODEL_DIR) -> DomainModel:
+    """The saved model, refused with a clear error when its card does not match this code."""
+    model_dir = Path(model_dir)
+    card_path, model_path = model_dir / CARD_FILE, model_dir / MODEL_FILE
+    if not card_path.exists() or not model_path.exists():
+        raise ModelCardError(f"{model_dir}: no trained model ({MODEL_FILE} and {CARD_FILE}); run `secmine train`")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    if card.get("labels") != list(DOMAINS):
+        raise ModelCardError(
+            f"{card_path}: the model was trained for labels {card.get('labels')}, but this code "
+            f"expects {list(DOMAINS)}; retrain with `secmine train`"
+        )
+    if card.get("model_sha256") != file_sha256(model_path):
+        raise ModelCardError(f"{card_path}: {MODEL_FILE} is not the file this card describes; retrain or restore it")
+    pipeline = joblib.load(model_path)
+    return DomainModel(pipeline, {d: float(card["thresholds"][d]) for d in DOMAINS}, card)
+
+
+def classify_passages(passages: list[Passage], model: DomainModel) -> list[DomainScore]:
+    """Every passage scored for every domain; ``predicted`` where the score reaches the threshold."""
+    scored = model.scores([p.text for p in passages])
+    rows = []
+    for passage, scores in zip(passages, scored):
+        for domain in DOMAINS:
+            predicted = scores[domain] >= model.thresholds[domain] and passage.kind not in NEVER_DOMAIN_KINDS
+            rows.append(DomainScore(passage.passage_id, domain, round(scores[domain], 4), predicted))
+    return rows
