@@ -139,7 +139,7 @@ def test_markdown_table_with_br_and_caption(tmp_path: Path) -> None:
     assert table.rows == [["Atalanta", "Indian Ocean", "600"], ["Irini", "Mediterranean", "450"]]
     assert table.caption == "Table 1: Naval operations by region"
     assert _by_text(result, "Table 1:").kind == "caption"
-    row = _by_text(result, "Atalanta | Indian Ocean")
+    row = _by_text(result, "Atalanta | Area of deployment: Indian Ocean | Staff: 600")
     assert row.kind == "table" and row.table_id == table.table_id
     assert row.cites == [_by_text(result, "Atalanta mandate").passage_id]
 
@@ -606,3 +606,36 @@ def test_cp1252_file_decoded_with_warning(tmp_path: Path) -> None:
     assert result.document.title == "Coopération policière – rapport annuel"
     assert _by_text(result, "échange").text == "Les États membres renforcent l’échange d’informations."
     assert result.document.warnings == ["decoded as cp1252"]
+
+
+TABBED = """MARITIME PRESENCE
+
+Table 2 Port calls and exercises per partner (2023)
+
+\tPort calls\t\tExercises\t
+\tNaval\tCoastguard\tNaval\tCoastguard
+<b>India</b>\t3\t0\t2\t1
+<b>Japan</b>\t1\t2\t0\t0
+
+Figures as reported by the missions themselves.
+"""
+
+
+def test_tab_table_keeps_empty_cells_group_headers_and_self_describing_rows(tmp_path: Path) -> None:
+    result = _read(tmp_path, "presence.txt", TABBED)
+    [table] = result.tables
+    assert table.header == [
+        ["", "Port calls", "Port calls", "Exercises", "Exercises"],
+        ["", "Naval", "Coastguard", "Naval", "Coastguard"],
+    ]
+    assert table.rows == [["India", "3", "0", "2", "1"], ["Japan", "1", "2", "0", "0"]]
+    india = _by_text(result, "India |")
+    assert india.text == "India | Port calls Naval: 3 | Exercises Naval: 2 | Exercises Coastguard: 1"
+
+
+def test_markdown_flavoured_text_is_read_plain(tmp_path: Path) -> None:
+    text = "# Review of naval cooperation\n\n## 1 INTRODUCTION\n\nThe **Union** and *Japan* exercise together.<sup>2</sup>\n\n<sup>2</sup> Since 2021.\n"
+    result = _read(tmp_path, "review.txt", text)
+    body = _by_text(result, "exercise together")
+    assert body.text == "The Union and Japan exercise together."
+    assert body.section.endswith("1 INTRODUCTION")

@@ -53,17 +53,7 @@ class DomainModel:
         in windows of a few sentences, and a domain takes its best score, so that a long
         paragraph that turns to a second topic half-way is about both.
         """
-        if not texts:
-            return []
-        pieces = [[t, *windows(t)] for t in texts]
-        flat = [piece for group in pieces for piece in group]
-        probabilities = self.pipeline.predict_proba(flat)
-        result, row = [], 0
-        for group in pieces:
-            best = probabilities[row : row + len(group)].max(axis=0)
-            result.append({d: float(p) for d, p in zip(DOMAINS, best)})
-            row += len(group)
-        return result
+        return [{d: float(p) for d, p in zip(DOMAINS, row)} for row in windowed_probabilities(self.pipeline, texts)]
 
     def predict(self, texts: list[str]) -> list[list[str]]:
         return [[d for d, s in row.items() if s >= self.thresholds[d]] for row in self.scores(texts)]
@@ -86,6 +76,21 @@ def windows(text: str) -> list[str]:
     if len(current) > 1 or not pieces:
         pieces.append(" ".join(current))
     return pieces
+
+
+def windowed_probabilities(pipeline, texts: list[str]):
+    """Each text's probabilities: the best of the whole text and its windows, per domain."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, len(DOMAINS)))
+    pieces = [[t, *windows(t)] for t in texts]
+    probabilities = pipeline.predict_proba([piece for group in pieces for piece in group])
+    rows, start = [], 0
+    for group in pieces:
+        rows.append(probabilities[start : start + len(group)].max(axis=0))
+        start += len(group)
+    return np.array(rows)
 
 
 def file_sha256(path: Path) -> str:

@@ -26,7 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
-from pipeline.classify import CARD_FILE, MODEL_FILE, file_sha256
+from pipeline.classify import CARD_FILE, MODEL_FILE, file_sha256, windowed_probabilities
 from pipeline.io import atomic_path, write_text
 from pipeline.records import DOMAINS
 
@@ -90,7 +90,7 @@ def cross_validated_probabilities(texts: list[str], labels: np.ndarray, folds: i
     text_array = np.array(texts, dtype=object)
     for train_idx, test_idx in splitter.split(text_array):
         model = build_pipeline(random_state).fit(list(text_array[train_idx]), labels[train_idx])
-        probabilities[test_idx] = model.predict_proba(list(text_array[test_idx]))
+        probabilities[test_idx] = windowed_probabilities(model, list(text_array[test_idx]))
     return probabilities
 
 

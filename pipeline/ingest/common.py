@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.records import Passage, SourceTable
@@ -36,9 +37,35 @@ def push_heading(stack: list[tuple[int, str]], level: int, title: str) -> None:
     stack.append((level, title))
 
 
+_EMPTY_CELL = re.compile(r"^(?:0+(?:[.,]0+)?|[-\u2013\u2014]|n/?a|none)?$", re.IGNORECASE)
+
+
+def column_labels(header: list[list[str]]) -> list[str]:
+    """Each column's header text: its header cells from top to bottom, repeats dropped."""
+    width = max((len(r) for r in header), default=0)
+    labels = []
+    for c in range(width):
+        parts: list[str] = []
+        for row in header:
+            cell = " ".join(row[c].split()) if c < len(row) else ""
+            if cell and cell not in parts:
+                parts.append(cell)
+        labels.append(" ".join(parts))
+    return labels
+
+
 def table_row_text(header: list[list[str]], row: list[str]) -> str:
-    """A table row as one line of text: cells joined by " | ", bullets inside a cell by " ; "."""
-    cells = [" ; ".join(part for part in cell.split("\n") if part.strip()) for cell in row]
+    """A table row as one line of text that says what each cell is: the first cell, then each
+    filled cell after its column's header ("Canada | Organized Crime: – Data agreements (PNR)").
+    Bullets inside a cell are joined by " ; "; empty cells and zero counts are left out."""
+    labels = column_labels(header)
+    cells = []
+    for c, cell in enumerate(row):
+        text = " ; ".join(part.strip() for part in cell.split("\n") if part.strip())
+        if c > 0 and _EMPTY_CELL.match(text):
+            continue
+        label = labels[c] if c < len(labels) else ""
+        cells.append(f"{label}: {text}" if c > 0 and label else text)
     return " | ".join(cells)
 
 

@@ -798,8 +798,25 @@ _ROMAN_HEADING = re.compile(r"^[IVXLC]+\.\s+(?=[A-Z])")
 _COLUMN_GAP = re.compile(r" *\t[ \t]*| {2,}")
 
 
+_SUP_MARKER = re.compile(r"<sup>\s*\\?([0-9]{1,3}|\*)\s*</sup>", re.I)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.M)
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_SUPERSCRIPT = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _plain_markup(text: str) -> str:
+    """Plain text exported from Markdown or HTML, made plain: heading hashes, emphasis and tags
+    go; a <sup>3</sup> note call becomes a superscript marker that the reader links."""
+    text = _SUP_MARKER.sub(lambda m: m.group(1).translate(_SUPERSCRIPT) if m.group(1) != "*" else "", text)
+    text = _TAG.sub("", text)
+    text = _MD_HEADING.sub("", text)
+    return _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
+
+
 def _parse_text(text: str) -> _Parsed:
     """Blocks of a plain-text file."""
+    text = _plain_markup(text)
     reader = _TextReader(Dehyphenator(text))
     for chunk in _chunks(text.split("\n")):
         reader.read_chunk(chunk)
@@ -883,20 +900,46 @@ def _text_heading(lines: list[str]) -> tuple[int, str] | None:
 
 
 def _whitespace_table(lines: list[str]) -> SourceTable | None:
-    """A table if 3+ lines each hold 2+ gaps (2+ spaces or tabs) and the columns line up."""
+    """A table if 3+ lines each hold 2+ gaps (2+ spaces or tabs) and the columns line up, or if
+    every line is cut by tabs."""
     lines = [line for line in lines if not _TABLE_RULE.match(line)]
+    tabbed = _tab_rows(lines)
+    if tabbed:
+        header, body = _tab_header(tabbed)
+        return _source_table(header, body, "whitespace")
     if len(lines) < 3 or not all(len(_COLUMN_GAP.findall(line.strip())) >= 2 for line in lines):
         return None
-    rows = _tab_rows(lines) or _aligned_rows(lines)
+    rows = _aligned_rows(lines)
     return _source_table([rows[0]], rows[1:], "whitespace") if rows else None
 
 
 def _tab_rows(lines: list[str]) -> list[list[str]]:
-    """Cells of tab-separated lines, if every line has tabs and the same number of cells."""
-    if not all("\t" in line for line in lines):
+    """Cells of tab-separated lines (each tab ends a cell, so empty cells stay), padded to one width."""
+    if len(lines) < 2 or not all("\t" in line for line in lines):
         return []
-    rows = [[cell.strip() for cell in re.split(r"\t+", line.strip())] for line in lines]
-    return rows if len({len(row) for row in rows}) == 1 else []
+    rows = [[cell.strip() for cell in line.rstrip("\n").split("\t")] for line in lines]
+    width = max(len(row) for row in rows)
+    if width < 2:
+        return []
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    keep = [c for c in range(width) if any(row[c] for row in rows)]
+    return [[row[c] for c in keep] for row in rows]
+
+
+def _tab_header(rows: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """Header rows are the leading rows with an empty first cell (or the first row); in a header
+    row an empty cell after a filled one belongs to it (a group header over several columns)."""
+    count = 0
+    while count < len(rows) - 1 and not rows[count][0]:
+        count += 1
+    count = count or 1
+    header = [list(row) for row in rows[:count]]
+    if count > 1:
+        for row in header[:-1]:
+            for c in range(2, len(row)):
+                if not row[c] and row[c - 1]:
+                    row[c] = row[c - 1]
+    return header, rows[count:]
 
 
 def _aligned_rows(lines: list[str]) -> list[list[str]]:
