@@ -77,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     entities.add_argument("--show", action="store_true", help="also list missed and spurious mentions")
     entities.add_argument("--json", metavar="FILE", help="write the full report as JSON")
 
+    tables = commands.add_parser(
+        "tables",
+        help="rebuild the analysts' tables from the records already in DIR",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine tables --out outputs",
+    )
+    tables.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of an earlier run (default outputs)")
+    tables.add_argument("--parquet", action="store_true", help="also write each table as Parquet")
+
     train = commands.add_parser(
         "train",
         help="train the passage domain classifier",
@@ -103,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("run", "ingest"):
             return _ingest(args)
+        if args.command == "tables":
+            folder = _tables(Path(args.out), args.parquet)
+            print(f"tables -> {folder}")
+            return 0
         if args.command == "evaluate":
             return _evaluate(args) if args.what == "entities" else _evaluate_domains(args)
         if args.command == "train":
@@ -121,6 +134,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"secmine: {exc}", file=sys.stderr)
         return 2
     return 2
+
+
+def _tables(out: Path, parquet: bool) -> Path:
+    from pipeline.io import read_jsonl, read_records
+    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES
+    from pipeline.records import Document, SourceTable
+    from pipeline.tables import tables_from_documents, write_tables
+
+    if not (out / DOCUMENTS).exists():
+        raise FileNotFoundError(f"{out / DOCUMENTS}: no records here; run `secmine run --out {out}` first")
+    frames = tables_from_documents(read_records(out / DOCUMENTS, Document), read_jsonl(out / SOURCE_TABLES, SourceTable))
+    return write_tables(frames, out, parquet=parquet)
 
 
 def _evaluate_domains(args: argparse.Namespace) -> int:
@@ -176,6 +201,7 @@ def _ingest(args: argparse.Namespace) -> int:
         passages = [p for r in results for p in r.passages]
         scores = classify_passages(passages, load_model(args.model or DEFAULT_MODEL_DIR))
         write_domain_scores(scores, Path(args.out), parquet=args.parquet)
+        _tables(Path(args.out), args.parquet)
     ok = sum(r.document.status == "ok" for r in results)
     for r in results:
         if r.document.status != "ok":

@@ -124,3 +124,15 @@ def test_evaluate_entities_prints_per_label_scores(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
     assert main(["evaluate", "entities", "--gold", str(bad), str(DOCS / "eu-canada-joint-statement-2025.html")]) == 2
+
+
+def test_tables_rebuilds_from_records_without_reading_documents(ingested, tmp_path):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(ingested, out)
+    assert main(["tables", "--out", str(out)]) == 0
+    dialogues = read_csv(out / "tables" / "dialogues.csv")
+    assert dialogues and {"partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "evidence"} <= set(dialogues[0])
+    assert (out / "tables" / "secmine-tables.xlsx").exists()
+    assert main(["tables", "--out", str(tmp_path / "nothing-here")]) == 2

@@ -1,0 +1,96 @@
+"""Analysts' tables read from printed tables: the seed article's Tables 2-4 and our own article."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.tables import tables_from_documents, write_tables
+from pipeline.tables.source import mode_of, parse_bullet, split_bullets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def gold(folder: Path, name: str) -> list[dict]:
+    with open(folder / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def norm(title: str) -> str:
+    return " ".join(title.replace("\u2018", "'").replace("\u2019", "'").lower().split())
+
+
+@pytest.fixture(scope="module")
+def seed_frames(article):
+    return tables_from_documents([article.document], article.tables)
+
+
+@pytest.mark.shared
+def test_seed_dialogues_equal_gold_on_all_40_cells(shared_dir, seed_frames):
+    expected = {(r["partner"], r["domain"]): (int(r["ministerial"]), int(r["policy"]), r["as_of"]) for r in gold(shared_dir / "gold", "dialogues")}
+    got = {(r.partner, r.domain): (int(r.ministerial), int(r.policy), r.as_of) for r in seed_frames["dialogues"].itertuples()}
+    assert len(expected) == 40 and got == expected
+
+
+@pytest.mark.shared
+def test_seed_joint_statements_match_gold(shared_dir, seed_frames):
+    expected = [(r["partner"], r["domains"], norm(r["title"]), int(r["year"])) for r in gold(shared_dir / "gold", "joint_statements")]
+    got = [(r.partner, r.domains, norm(r.title), int(r.year)) for r in seed_frames["joint_statements"].itertuples()]
+    assert got == expected
+    without = [r["partner"] for r in gold(shared_dir / "gold", "partners_without_statements")]
+    assert list(seed_frames["partners_without_statements"]["partner"]) == without
+
+
+@pytest.mark.shared
+def test_seed_cooperation_elements_match_gold(shared_dir, seed_frames):
+    key = ("partner", "domain", "mode", "mode_text", "qualifiers")
+    expected = Counter(tuple(r[k] for k in key) for r in gold(shared_dir / "gold", "cooperation_elements"))
+    got = Counter(tuple(getattr(r, k) for k in key) for r in seed_frames["cooperation_elements"].itertuples())
+    assert got == expected
+    assert all(seed_frames["cooperation_elements"]["evidence"].str.startswith("Table 3, row"))
+
+
+def test_own_article_tables_match_our_gold():
+    from pipeline.ingest import ingest_file
+
+    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+    frames = tables_from_documents([result.document], result.tables)
+    folder = ROOT / "corpus" / "gold"
+    key = ("partner", "domain", "mode", "mode_text", "qualifiers")
+    ce = Counter(tuple(r[k] for k in key) for r in gold(folder, "cooperation_elements"))
+    assert Counter(tuple(getattr(r, k) for k in key) for r in frames["cooperation_elements"].itertuples()) == ce
+    dialogues = {(r["partner"], r["domain"]): (int(r["ministerial"]), int(r["policy"])) for r in gold(folder, "dialogues")}
+    assert {(r.partner, r.domain): (int(r.ministerial), int(r.policy)) for r in frames["dialogues"].itertuples()} == dialogues
+    statements = {(r["partner"], norm(r["title"]), int(r["year"])) for r in gold(folder, "joint_statements")}
+    assert {(r.partner, norm(r.title), int(r.year)) for r in frames["joint_statements"].itertuples()} == statements
+
+
+def test_bullets_split_even_when_fused_and_parse_qualifiers():
+    cell = "\u2013 Mediation (Iran)\u2013 Multilateral cooperation (G8, PSI)\n\u2013 Promoting effective multilateralism (UN 1540 resolution)"
+    assert split_bullets(cell) == ["Mediation (Iran)", "Multilateral cooperation (G8, PSI)", "Promoting effective multilateralism (UN 1540 resolution)"]
+    assert parse_bullet("Legal agreements (MLA, extradition)") == ("Legal agreements", ["MLA", "extradition"])
+    assert parse_bullet("Science & Innovation") == ("Science & Innovation", [])
+    assert [mode_of(t) for t in ("Joint seminars/training", "data exchanges", "Basic exchanges of information", "Coordination on internet-governance")] == [
+        "joint_training", "data_agreement", "exchange_of_information", "internet_governance_coordination",
+    ]
+
+
+def test_workbook_and_heatmaps_are_written(tmp_path, seed_frames_or_own):
+    folder = write_tables(seed_frames_or_own, tmp_path)
+    book = load_workbook(folder / "secmine-tables.xlsx", read_only=True)
+    assert {"dialogues", "joint_statements", "cooperation_elements", "partnerships", "evidence"} <= set(book.sheetnames)
+    assert book["cooperation_elements"].max_row == len(seed_frames_or_own["cooperation_elements"]) + 1
+    for name in ("cooperation_elements_heatmap.png", "dialogues_heatmap.png"):
+        assert (folder / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def seed_frames_or_own():
+    from pipeline.ingest import ingest_file
+
+    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+    return tables_from_documents([result.document], result.tables)
