@@ -6,7 +6,6 @@ and saved with its card in ``models/``. Loading checks the card against the code
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import joblib
+
+from pipeline.io import file_sha256
 
 from pipeline.records import DOMAINS, Passage, Record
 
@@ -91,10 +92,6 @@ def windowed_probabilities(pipeline, texts: list[str]):
         rows.append(probabilities[start : start + len(group)].max(axis=0))
         start += len(group)
     return np.array(rows)
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=4)

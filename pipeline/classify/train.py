@@ -26,8 +26,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
-from pipeline.classify import CARD_FILE, MODEL_FILE, file_sha256, windowed_probabilities
-from pipeline.io import atomic_path, write_text
+from pipeline.classify import CARD_FILE, MODEL_FILE, windowed_probabilities
+from pipeline.io import atomic_path, file_sha256, write_text
 from pipeline.records import DOMAINS
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
@@ -150,7 +150,7 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
         "thresholds": thresholds,
         "training_data": {
             "file": labels_path.name,
-            "sha256": hashlib.sha256(labels_path.read_bytes()).hexdigest(),
+            "sha256": file_sha256(labels_path),
             "passages": len(texts),
             "per_domain": {d: int(labels[:, i].sum()) for i, d in enumerate(DOMAINS)},
             "no_domain": int((labels.sum(axis=1) == 0).sum()),

@@ -33,10 +33,6 @@ def extract_document(result: IngestResult, batch_size: int = 64) -> list[Mention
 
 def extract_many(results: Iterable[IngestResult], workers: int = 2) -> list[list[Mention]]:
     """Mentions per document, on ``workers`` processes that each load the model once."""
-    results = list(results)
-    if workers <= 1 or len(results) <= 1:
-        return [extract_document(r) for r in results]
-    from concurrent.futures import ProcessPoolExecutor
+    from pipeline.io import process_map
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(results))) as pool:
-        return list(pool.map(extract_document, results))
+    return process_map(extract_document, list(results), workers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.records import DOMAINS, INSTRUMENT_TYPES, PARTNER_KINDS
@@ -52,28 +52,26 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-@dataclass(eq=False)
+@dataclass
 class Gazetteer:
     """Entries by pattern id, and the SpanRuler patterns that find them."""
 
     entries: dict[str, Entry]
     patterns: list[dict]
+    phrases: dict[str, str] = field(default_factory=dict)  # lower-cased phrase -> pattern id
+
+    def __post_init__(self) -> None:
+        for pattern in self.patterns:
+            if isinstance(pattern["pattern"], str):
+                self.phrases.setdefault(pattern["pattern"].lower(), pattern["id"])
 
     def entry(self, pattern_id: str) -> Entry | None:
         return self.entries.get(pattern_id)
 
-    def instrument_named(self, name: str) -> tuple[str, Entry] | None:
-        """The registered instrument whose name or alias is ``name``, ignoring case."""
-        key = self._instrument_keys().get(name.lower())
-        return (key, self.entries[key]) if key else None
-
-    @lru_cache(maxsize=1)  # noqa: B019 - one gazetteer per process
-    def _instrument_keys(self) -> dict[str, str]:
-        keys: dict[str, str] = {}
-        for pattern in self.patterns:
-            if isinstance(pattern["pattern"], str) and pattern["id"].startswith("instrument:"):
-                keys.setdefault(pattern["pattern"].lower(), pattern["id"])
-        return keys
+    def named(self, name: str, prefix: str) -> tuple[str, Entry] | None:
+        """The entry (of ids starting with ``prefix``) whose name or alias is ``name``, ignoring case."""
+        key = self.phrases.get(name.lower())
+        return (key, self.entries[key]) if key and key.startswith(prefix) else None
 
 
 _ACRONYM_SUFFIX = re.compile(r"\s+\([^()]+\)$")

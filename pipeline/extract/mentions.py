@@ -158,7 +158,7 @@ def _instrument_candidate(span: Span, rule_id: str, trust: int) -> Candidate:
         start += lead.end()
         text = text[lead.end() :]
     canonical = _instrument_name(text)
-    known = load_gazetteer().instrument_named(canonical) or load_gazetteer().instrument_named(text)
+    known = load_gazetteer().named(canonical, "instrument:") or load_gazetteer().named(text, "instrument:")
     if known is not None:  # a registered name written another way ("SECURITY AND DEFENCE PARTNERSHIP")
         key, entry = known
         extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}

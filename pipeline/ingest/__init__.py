@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+from functools import partial
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.ingest.errors import IngestError, NoTextLayer
+from pipeline.io import file_sha256, process_map
 from pipeline.records import Document, IngestResult
 from pipeline.settings import INPUT_SUFFIXES, Settings
 
@@ -26,14 +27,6 @@ def find_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     for path in found:
         unique.setdefault(path.resolve(), None)
     return list(unique)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest_file(path: str | Path, settings: Settings | None = None) -> IngestResult:
@@ -71,10 +64,4 @@ def _failed(path: Path, doc_id: str, sha: str, status: str, error: str) -> Docum
 
 def ingest_many(paths: list[Path], settings: Settings | None = None, workers: int = 2) -> list[IngestResult]:
     """Ingest files in input order, on ``workers`` processes; a failing file never stops the rest."""
-    settings = Settings.resolve(settings)
-    if workers <= 1 or len(paths) <= 1:
-        return [ingest_file(p, settings) for p in paths]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=min(workers, len(paths))) as pool:
-        return list(pool.map(ingest_file, paths, [settings] * len(paths)))
+    return process_map(partial(ingest_file, settings=Settings.resolve(settings)), list(paths), workers)

@@ -406,10 +406,12 @@ def _gutters(words: list[Word], min_gap: float) -> list[float]:
     return [(a[1] + b[0]) / 2 for a, b in zip(merged, merged[1:])]
 
 
-def _word_runs(words: list[Word]) -> list[list[Word]]:
+def _word_runs(words: list[Word], max_gap: float | None = None) -> list[list[Word]]:
+    """Words side by side, cut where the gap exceeds ``max_gap`` (default: 0.6 of the type size)."""
     runs: list[list[Word]] = []
     for w in sorted(words, key=lambda w: w.x0):
-        if runs and w.x0 - runs[-1][-1].x1 <= 0.6 * w.size:
+        gap = 0.6 * w.size if max_gap is None else max_gap
+        if runs and w.x0 - runs[-1][-1].x1 <= gap:
             runs[-1].append(w)
         else:
             runs.append([w])
@@ -420,22 +422,12 @@ def looks_tabular(lines: list[Line], min_gap: float) -> bool:
     """At least three rows split into two or more aligned runs, many of them numbers."""
     if len(lines) < 3:
         return False
-    multi = [ln for ln in lines if len(_word_runs_gap(ln.words, min_gap)) >= 2]
+    multi = [ln for ln in lines if len(_word_runs(ln.words, min_gap)) >= 2]
     if len(multi) < max(3, 0.25 * len(lines)):  # rows may wrap their key cell over several lines
         return False
-    cells = [" ".join(w.text for w in run) for ln in multi for run in _word_runs_gap(ln.words, min_gap)]
+    cells = [" ".join(w.text for w in run) for ln in multi for run in _word_runs(ln.words, min_gap)]
     numeric = sum(1 for c in cells if NUMBER_RE.match(c))
     return numeric >= 0.3 * len(cells)
-
-
-def _word_runs_gap(words: list[Word], min_gap: float) -> list[list[Word]]:
-    runs: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: w.x0):
-        if runs and w.x0 - runs[-1][-1].x1 < min_gap:
-            runs[-1].append(w)
-        else:
-            runs.append([w])
-    return runs
 
 
 # ---------------------------------------------------------------- tables across pages

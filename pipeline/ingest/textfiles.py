@@ -9,7 +9,6 @@ title block, table captions, heading paths and reference-list entries, and turns
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -99,7 +98,6 @@ def read_text_document(path: Path, doc_id: str, settings: Settings) -> IngestRes
         status="ok",
         path=str(path),
         format=fmt,
-        sha256=hashlib.sha256(data).hexdigest(),
         warnings=[] if encoding == "utf-8" else [f"decoded as {encoding}"],
     )
     return IngestResult(document, passages, tables)

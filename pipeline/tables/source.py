@@ -62,25 +62,16 @@ def mode_of(mode_text: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def _partner_names() -> dict[str, Partner]:
-    gazetteer = load_gazetteer()
-    names = {}
-    for pattern in gazetteer.patterns:
-        if isinstance(pattern["pattern"], str):
-            entry = gazetteer.entry(pattern["id"])
-            if entry and entry.label == "PARTNER" and entry.form == "name" and not entry.eu_member:
-                names.setdefault(pattern["pattern"], Partner(entry.canonical, entry.iso3, entry.kind))
-    return names
-
-
 def partner_of(cell: str) -> Partner | None:
     """The partner a table's key cell names: "Canada", "USA", "EU-USA", "Japan-EU"."""
     text = " ".join(cell.split())
-    names = _partner_names()
+    gazetteer = load_gazetteer()
     for candidate in (text, re.sub(r"^EU\s*[-\u2013]\s*", "", text), re.sub(r"\s*[-\u2013]\s*EU$", "", text)):
-        if candidate in names:
-            return names[candidate]
+        for prefix in ("country:", "organisation:"):
+            found = gazetteer.named(candidate, prefix)
+            if found and not found[1].eu_member:
+                entry = found[1]
+                return Partner(entry.canonical, entry.iso3, entry.kind)
     return None
 
 
