@@ -137,15 +137,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _tables(out: Path, parquet: bool) -> Path:
-    from pipeline.io import read_jsonl, read_records
-    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES
-    from pipeline.records import Document, SourceTable
-    from pipeline.tables import tables_from_documents, write_tables
+    from pipeline.tables import rebuild_tables
 
-    if not (out / DOCUMENTS).exists():
-        raise FileNotFoundError(f"{out / DOCUMENTS}: no records here; run `secmine run --out {out}` first")
-    frames = tables_from_documents(read_records(out / DOCUMENTS, Document), read_jsonl(out / SOURCE_TABLES, SourceTable))
-    return write_tables(frames, out, parquet=parquet)
+    return rebuild_tables(out, parquet=parquet)
 
 
 def _evaluate_domains(args: argparse.Namespace) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.io import read_jsonl, read_records, write_jsonl, write_records
-from pipeline.records import Document, IngestResult, Mention, Passage, SourceTable
+from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
 
 DOCUMENTS = "documents.csv"
 PASSAGES = "passages.csv"
 SOURCE_TABLES = "source_tables.jsonl"
 MENTIONS = "mentions.csv"
 DOMAIN_SCORES = "domains.csv"
+FACTS = "cooperation.csv"
 
 
 def write_ingest_outputs(results: list[IngestResult], out_dir: str | Path, parquet: bool = False) -> None:
@@ -50,3 +51,17 @@ def write_domain_scores(scores: list, out_dir: str | Path, parquet: bool = False
     from pipeline.classify import DomainScore
 
     write_records(scores, DomainScore, Path(out_dir) / DOMAIN_SCORES, parquet=parquet)
+
+
+def read_domain_scores(out_dir: str | Path) -> list:
+    from pipeline.classify import DomainScore
+
+    return read_records(Path(out_dir) / DOMAIN_SCORES, DomainScore)
+
+
+def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -> None:
+    write_records(facts, Fact, Path(out_dir) / FACTS, parquet=parquet)
+
+
+def read_facts(out_dir: str | Path) -> list[Fact]:
+    return read_records(Path(out_dir) / FACTS, Fact)

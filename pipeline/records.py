@@ -20,6 +20,7 @@ INSTRUMENT_TYPES = (
     "agreement", "joint_statement", "dialogue", "partnership", "mission", "fund",
     "programme", "strategy", "convention", "forum", "working_arrangement",
 )
+STATUSES = ("signed", "negotiating", "proposed", "established", "cooperating", "envisaged", "ended")
 DOMAINS = (
     "non_proliferation", "counter_terrorism", "organised_crime", "cyber_security", "maritime_security",
     "outer_space", "crisis_management", "security_of_supply", "defence_general",
@@ -227,6 +228,37 @@ class Mention(Record):
     def __post_init__(self) -> None:
         if self.label not in MENTION_LABELS:
             raise ValueError(f"unknown mention label {self.label!r}")
+
+
+@dataclass
+class Fact(Record):
+    """A cooperation fact: the EU and one partner linked through an instrument or a kind of cooperation.
+
+    ``start``/``end`` bound the evidence sentence in the passage text; ``rule_id`` names the
+    rule that linked them; ``source_doc`` is the input file's name.
+    """
+
+    doc_id: str
+    passage_id: str
+    page: int
+    partner: str
+    partner_iso3: str
+    partner_kind: str
+    instrument: str
+    instrument_type: str
+    domain: str
+    mode: str
+    status: str
+    year: str
+    evidence: str
+    start: int = 0
+    end: int = 0
+    rule_id: str = ""
+    source_doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status and self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.io import atomic_path, write_frame
-from pipeline.records import DOMAINS, Document, SourceTable
+from pipeline.records import DOMAINS, Document, Fact, SourceTable
 from pipeline.tables import source
 
 COLUMNS = {
@@ -23,8 +23,21 @@ COLUMNS = {
 }
 
 
-def tables_from_documents(documents: list[Document], tables: list[SourceTable]) -> dict[str, pd.DataFrame]:
-    """Every analysts' table that the documents' printed tables give."""
+def rebuild_tables(out_dir: str | Path, parquet: bool = False) -> Path:
+    """Read the records a run wrote into ``out_dir`` and write its tables; no document is re-read."""
+    from pipeline.io import read_jsonl, read_records
+    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES, read_facts
+
+    out_dir = Path(out_dir)
+    if not (out_dir / DOCUMENTS).exists():
+        raise FileNotFoundError(f"{out_dir / DOCUMENTS}: no records here; run `secmine run --out {out_dir}` first")
+    documents = read_records(out_dir / DOCUMENTS, Document)
+    frames = tables_from_documents(documents, read_jsonl(out_dir / SOURCE_TABLES, SourceTable), read_facts(out_dir))
+    return write_tables(frames, out_dir, parquet=parquet)
+
+
+def tables_from_documents(documents: list[Document], tables: list[SourceTable], facts: list[Fact] = ()) -> dict[str, pd.DataFrame]:
+    """Every analysts' table: from the documents' printed tables, and partnerships from the facts."""
     by_doc = {d.doc_id: d for d in documents}
     rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
     for table in tables:
