@@ -60,7 +60,10 @@ def read_domain_scores(out_dir: str | Path) -> list:
 
 
 def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -> None:
-    write_records(facts, Fact, Path(out_dir) / FACTS, parquet=parquet)
+    """cooperation.csv, each instrument under one canonical name across all documents."""
+    from pipeline.facts import merge_facts
+
+    write_records(merge_facts(facts), Fact, Path(out_dir) / FACTS, parquet=parquet)
 
 
 def read_facts(out_dir: str | Path) -> list[Fact]:

@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import replace
+
 from pipeline.records import Fact, IngestResult, Mention
 
 
@@ -16,3 +20,30 @@ def extract_facts(result: IngestResult, mentions: list[Mention], scores: list) -
     if result.document.status != "ok":
         return []
     return document_facts(result, mentions, scores)
+
+
+_YEAR_SUFFIX = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"
+
+
+def instrument_key(name: str) -> str:
+    """The normalised key under which one instrument's names meet: case, quotes, dashes, a
+    trailing "(year)" and a plural head ignored."""
+    key = _YEAR_SUFFIX.sub("", name).translate({ord(q): None for q in _QUOTES})
+    key = re.sub(r"[\u2010-\u2015-]+", "-", key.lower())
+    key = re.sub(r"\s+", " ", key).strip()
+    return re.sub(r"(ship|ment|ue|ion|ation)s$", r"\1", key)
+
+
+def merge_facts(facts: list[Fact]) -> list[Fact]:
+    """The facts of many documents with one canonical name per instrument: the same key takes the
+    name its registered (rule-named) facts use, else its most frequent one. Every fact is kept."""
+    names: dict[str, Counter] = {}
+    for fact in facts:
+        weight = 1 if fact.rule_id.startswith(("cooperation", "generic")) else 100
+        names.setdefault(instrument_key(fact.instrument), Counter())[fact.instrument] += weight
+    merged = []
+    for fact in facts:
+        name = names[instrument_key(fact.instrument)].most_common(1)[0][0]
+        merged.append(replace(fact, instrument=name) if name != fact.instrument else fact)
+    return merged

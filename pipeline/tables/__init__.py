@@ -19,7 +19,7 @@ COLUMNS = {
     "partners_without_statements": ["partner", "partner_iso3", "partnership_as_printed", "source_doc", "source_table"],
     "cooperation_elements": ["partner", "partner_iso3", "domain", "mode", "mode_text", "qualifiers", "source_doc", "source_table", "page", "evidence"],
     "dialogues": ["partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "source_doc", "source_table", "page", "evidence"],
-    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "status", "domain", "evidence", "source_doc", "page", "passage_id"],
+    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts"],
 }
 
 
@@ -38,13 +38,18 @@ def rebuild_tables(out_dir: str | Path, parquet: bool = False) -> Path:
 
 def tables_from_documents(documents: list[Document], tables: list[SourceTable], facts: list[Fact] = ()) -> dict[str, pd.DataFrame]:
     """Every analysts' table: from the documents' printed tables, and partnerships from the facts."""
+    from pipeline.facts import merge_facts
+    from pipeline.tables import from_facts
+
     by_doc = {d.doc_id: d for d in documents}
     rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    printed: set[tuple[str, str]] = set()  # (doc_id, table kind) printed in the document
     for table in tables:
         document = by_doc.get(table.doc_id)
         if document is None:
             continue
         kind = source.kind_of(table)
+        printed.add((table.doc_id, kind))
         if kind == "dialogues":
             rows["dialogues"] += source.read_dialogues(table, document)
         elif kind == "joint_statements":
@@ -53,6 +58,15 @@ def tables_from_documents(documents: list[Document], tables: list[SourceTable], 
             rows["partners_without_statements"] += without
         elif kind == "cooperation_elements":
             rows["cooperation_elements"] += source.read_cooperation_elements(table, document)
+    facts = merge_facts([f for f in facts if f.doc_id in by_doc])
+    rows["partnerships"] = from_facts.partnerships(facts)
+
+    def unprinted(kind: str) -> list[Fact]:
+        return [f for f in facts if (f.doc_id, kind) not in printed]
+
+    rows["joint_statements"] += from_facts.joint_statements(unprinted("joint_statements"), by_doc)
+    rows["dialogues"] += from_facts.dialogues(unprinted("dialogues"), by_doc)
+    rows["cooperation_elements"] += from_facts.cooperation_elements(unprinted("cooperation_elements"))
     return {name: pd.DataFrame(rows[name], columns=columns) for name, columns in COLUMNS.items()}
 
 

@@ -55,6 +55,11 @@ def domain_of(text: str) -> str:
     return ""
 
 
+def domain_code(domain: str) -> str:
+    """A domain as the short code printed tables use ("NP", "CT"), or its name when it has none."""
+    return next((term for term, d in _domain_terms() if term.isupper() and d == domain), domain)
+
+
 def mode_of(mode_text: str) -> str:
     for pattern, mode in _modes():
         if pattern.search(mode_text.strip()):
