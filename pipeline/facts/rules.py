@@ -405,6 +405,8 @@ def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen:
         for f in items:
             if f.link.kind == "generic":
                 _resolve_generic(f.link, [lk for lk in named_before if lk.start < f.link.start], domain)
+        # A bare head that names nothing ("an agreement with X") says too little to keep.
+        items = [f for f in items if not (f.link.kind == "generic" and f.link.bare)]
         # "for its closest partners": the partners of the last sentence that named some.
         if not partners and last_partners:
             for lk in links:
