@@ -37,6 +37,12 @@ class Settings:
     table_min_cols: int = 2
     # Pages with fewer characters than this hold no text layer.
     min_text_chars: int = 20
+    # Audit: fuzzy matching thresholds (rapidfuzz ratio, 0-100) for joint statement titles and
+    # instrument names, and the share of a gold document's quoted strings (titles, evidence,
+    # contexts) an ingested document must contain to stand for it when the file names differ.
+    audit_title_threshold: float = 90.0
+    audit_instrument_threshold: float = 90.0
+    audit_doc_min_support: float = 0.3
 
     def __post_init__(self) -> None:
         if self.max_pages < 1:
@@ -49,6 +55,11 @@ class Settings:
             raise ValueError("repeat_min_pages must be at least 2")
         if not 0 < self.superscript_ratio < 1:
             raise ValueError("superscript_ratio must lie between 0 and 1")
+        for name in ("audit_title_threshold", "audit_instrument_threshold"):
+            if not 0 <= getattr(self, name) <= 100:
+                raise ValueError(f"{name} must lie between 0 and 100")
+        if not 0 < self.audit_doc_min_support <= 1:
+            raise ValueError("audit_doc_min_support must lie between 0 and 1")
 
     @classmethod
     def resolve(cls, value: "Settings | dict[str, Any] | str | Path | None" = None) -> "Settings":
