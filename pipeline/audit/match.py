@@ -72,7 +72,7 @@ COMPARATOR_TEXT = {
     "title": "normalised (case, typographic quotes dropped, dashes to hyphens, whitespace, trailing \"(year)\" dropped), "
              "then rapidfuzz ratio >= audit_title_threshold",
     "instrument": "same canonical instrument after the gazetteer's names and aliases (pipeline/resources/instruments.csv), "
-                  "else normalised names with rapidfuzz ratio >= audit_instrument_threshold",
+                  "else normalised names, a trailing bracketed qualifier dropped, with rapidfuzz ratio >= audit_instrument_threshold",
     "integer": "equal as whole numbers (one off is wrong)",
     "codes": "same set of \";\"-separated codes, in any order",
     "item_set": "same set of \";\"-separated items after normalisation, in any order",
@@ -113,7 +113,9 @@ def normalise_instrument(name: str) -> str:
         found = gazetteer.named(candidate, "instrument:")
         if found:
             return normalise(found[1].canonical)
-    return normalise_title(text)
+    # An unregistered name: a trailing bracketed qualifier or acronym does not make another
+    # instrument ("Declaration on cooperation (crisis management)").
+    return normalise_title(re.sub(r"\s*\([^()]*\)$", "", text))
 
 
 def _integer(value: str) -> str:
