@@ -173,12 +173,12 @@ def sentences(passage: Passage, mentions: list[Mention]) -> list[Sentence]:
 
 
 def partners_in(sentence: Sentence) -> list[Mention]:
-    """The sentence's partners, each once (first mention), EU members and bare adjectives left out."""
+    """The sentence's partner mentions, EU members and bare adjectives left out."""
     actors = word_list("actor_nouns.txt")
     bodies = [m for m in sentence.mentions if m.label == "EU_BODY"]
-    kept: dict[str, Mention] = {}
+    kept: list[Mention] = []
     for m in sentence.mentions:
-        if m.label != "PARTNER" or _eu_member(m) or m.canonical in kept:
+        if m.label != "PARTNER" or _eu_member(m) or any(k.start == m.start for k in kept):
             continue
         if any(b.start <= m.start and m.end <= b.end for b in bodies):
             continue
@@ -186,8 +186,8 @@ def partners_in(sentence: Sentence) -> list[Mention]:
             following = sentence.passage.text[m.end:m.end + 30].split()
             if not following or following[0].strip(",.;:").lower() not in actors:
                 continue
-        kept[m.canonical] = m
-    return list(kept.values())
+        kept.append(m)
+    return kept
 
 
 def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
@@ -319,8 +319,9 @@ def assign(sentence: Sentence, partners: list[Mention], links: list[Link]) -> li
         link = inside[0] if inside else before[-1] if before else after[0] if after else None
         if link is None:
             continue
-        key = id(link)
-        found.setdefault(key, Found(link, [], sentence.start, sentence.end, link.rule_id)).partners.append(p)
+        item = found.setdefault(id(link), Found(link, [], sentence.start, sentence.end, link.rule_id))
+        if all(q.canonical != p.canonical for q in item.partners):
+            item.partners.append(p)
     return list(found.values())
 
 
@@ -423,7 +424,7 @@ def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen:
                     f.rule_id += "|anaphor:instrument"
         eu_seen = eu_seen or is_anchored
         if partners:
-            last_partners = partners
+            last_partners = list({p.canonical: p for p in partners}.values())
         previous = items
         out.append((sent, items))
     return out
@@ -515,7 +516,7 @@ def _join_note(note: Passage, note_sents: list[Sentence], items: list[Found], fo
         own = found_by_sentence.get(key)
         if own:
             continue
-        partners = partners_in(sent)
+        partners = list({p.canonical: p for p in partners_in(sent)}.values())
         links = [lk for lk in links_in(sent, anchor.domain) if lk.kind == "cooperation"]
         if not partners or not links:
             continue
