@@ -94,3 +94,55 @@ def seed_frames_or_own():
 
     result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
     return tables_from_documents([result.document], result.tables)
+
+
+def _fact(partner: str, instrument: str, itype: str, status: str, domain: str, doc: str = "d1", year: str = "") -> "Fact":
+    from pipeline.records import Fact
+
+    return Fact(doc, f"{doc}:3", 2, partner, {"Japan": "JPN", "Norway": "NOR"}.get(partner, ""), "country",
+                instrument, itype, domain, "exchange_of_information", status, year, f"{partner} sentence.",
+                rule_id="test", source_doc=f"{doc}.pdf")
+
+
+def test_partnerships_and_unprinted_tables_come_from_facts():
+    from pipeline.records import Document
+
+    documents = [Document("d1", "d1.pdf", "A brief", "2025-03", 4, "ok", "")]
+    facts = [
+        _fact("Japan", "Security and defence partnership", "partnership", "signed", "defence_general"),
+        _fact("Japan", "Security and Defence Partnerships", "partnership", "signed", "defence_general"),
+        _fact("Norway", "Security and defence partnership", "partnership", "negotiating", "defence_general"),
+        _fact("Japan", "Space security dialogue", "dialogue", "established", "outer_space"),
+        _fact("Japan", "Cyber dialogue", "dialogue", "established", "cyber_security"),
+        _fact("Japan", "Ministerial cyber dialogue", "dialogue", "established", "cyber_security"),
+        _fact("Norway", "Joint Declaration on Maritime Security", "joint_statement", "signed", "maritime_security", year="2024"),
+    ]
+    frames = tables_from_documents(documents, [], facts)
+    partnerships = frames["partnerships"]
+    japan_sdp = partnerships[(partnerships.partner == "Japan") & (partnerships.instrument == "Security and defence partnership")]
+    assert len(japan_sdp) == 1 and int(japan_sdp.supporting_facts.iloc[0]) == 2
+    assert set(zip(partnerships.partner, partnerships.status)) >= {("Japan", "signed"), ("Norway", "negotiating")}
+    assert (partnerships.page == 2).all() and (partnerships.source_doc == "d1.pdf").all()
+    dialogues = frames["dialogues"].set_index(["partner", "domain"])
+    assert (dialogues.loc[("Japan", "cyber_security"), ["ministerial", "policy"]].tolist()) == [1, 1]
+    assert dialogues.loc[("Japan", "outer_space"), "as_of"] == "2025-03"
+    statements = frames["joint_statements"]
+    assert statements[["partner", "title", "year"]].values.tolist() == [["Norway", "Joint Declaration on Maritime Security", "2024"]]
+    assert set(frames["cooperation_elements"].source_table) == {""}
+
+
+def test_a_printed_table_wins_over_facts_of_the_same_document():
+    from pipeline.ingest import ingest_file
+    from pipeline.records import Document
+
+    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+    article = result.document
+    other = Document("d2", "d2.pdf", "A brief", "2025-03", 4, "ok", "")
+    facts = [_fact("Japan", "Space security dialogue", "dialogue", "established", "outer_space", doc=article.doc_id),
+             _fact("Japan", "Space security dialogue", "dialogue", "established", "outer_space", doc="d2")]
+    plain = tables_from_documents([article], result.tables)["dialogues"]
+    frames = tables_from_documents([article, other], result.tables, facts)
+    dialogues = frames["dialogues"]
+    assert len(dialogues) == len(plain) + 1
+    added = dialogues[dialogues.source_table == ""]
+    assert added[["partner", "domain", "source_doc"]].values.tolist() == [["Japan", "outer_space", "d2.pdf"]]
