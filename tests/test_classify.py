@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.classify import DEFAULT_MODEL_DIR, ModelCardError, classify_passages, load_model
-from pipeline.classify.train import LabelError, evaluate_labelled, load_labelled, train
+from pipeline.classify.train import LabelError, choose_thresholds, evaluate_labelled, load_labelled, train
 from pipeline.records import DOMAINS, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +88,15 @@ def test_loading_refuses_a_model_file_the_card_does_not_describe(small_model, tm
         load_model(copy)
     with pytest.raises(ModelCardError, match="no trained model"):
         load_model(tmp_path / "empty")
+
+
+def test_threshold_is_the_middle_of_the_near_best_range():
+    """Where every threshold from 0.25 to 0.65 separates the classes, the middle one is taken."""
+    import numpy as np
+
+    labels = np.array([[1] * len(DOMAINS)] * 3 + [[0] * len(DOMAINS)] * 7)
+    probabilities = np.where(labels == 1, 0.67, 0.23)
+    assert choose_thresholds(labels, probabilities) == {d: 0.45 for d in DOMAINS}
 
 
 def test_labelled_file_errors_name_line_and_column(tmp_path):

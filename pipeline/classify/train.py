@@ -2,8 +2,10 @@
 
 Labelled passages are a CSV with ``text`` and ``domains`` (";"-joined codes, empty for none).
 The model is TF-IDF word and character n-grams into one linear SVM per domain, calibrated to
-probabilities; each domain's decision threshold is the one that maximises its F1 on
-cross-validated predictions. Everything random is seeded, so training twice gives one model.
+probabilities; each domain's decision threshold is taken from the F1 of cross-validated
+predictions: the middle of the grid thresholds that come within ``THRESHOLD_TOLERANCE`` of the
+best F1, which is steadier than the single best point where the F1 curve is flat. Everything
+random is seeded, so training twice gives one model.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from pipeline.io import atomic_path, file_sha256, write_text
 from pipeline.records import DOMAINS
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
+# Grid thresholds whose cross-validated F1 is this close to the best count as equally good.
+THRESHOLD_TOLERANCE = 0.01
+SVM_C = 1.0
 
 
 class LabelError(ValueError):
@@ -77,7 +82,7 @@ def build_pipeline(random_state: int = 0) -> Pipeline:
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)),
         ]
     )
-    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=random_state)
+    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=random_state)
     classifier = OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=3))
     cleaner = FunctionTransformer(plain_texts)
     return Pipeline([("clean", cleaner), ("features", features), ("classifier", classifier)])
@@ -114,12 +119,19 @@ def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
     return 2 * tp / (int(truth.sum()) + int(predicted.sum())) if tp else 0.0
 
 
-def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
-    """For each domain, the grid threshold with the best F1 (the one nearest 0.5 on a tie)."""
-    return {
-        domain: float(max(THRESHOLD_GRID, key=lambda t: (_f1(labels[:, i], (probabilities[:, i] >= t).astype(int)), -abs(t - 0.5))))
-        for i, domain in enumerate(DOMAINS)
-    }
+def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, tolerance: float = THRESHOLD_TOLERANCE) -> dict[str, float]:
+    """For each domain, the middle one of the grid thresholds whose F1 is within ``tolerance`` of
+    the best (the upper of the two middle ones for an even count).
+
+    The F1 of a domain is often nearly flat over a range of thresholds; the arg-max then jumps
+    about that range with the fold split, while its middle stays put.
+    """
+    thresholds = {}
+    for i, domain in enumerate(DOMAINS):
+        f1 = [_f1(labels[:, i], (probabilities[:, i] >= t).astype(int)) for t in THRESHOLD_GRID]
+        near_best = [t for t, f in zip(THRESHOLD_GRID, f1) if f >= max(f1) - tolerance]
+        thresholds[domain] = float(near_best[len(near_best) // 2])
+    return thresholds
 
 
 def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0, folds: int = 5) -> dict:
@@ -142,10 +154,11 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
         "parameters": {
             "words": {"ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True},
             "chars": {"analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 2, "sublinear_tf": True},
-            "svm": {"C": 0.5, "class_weight": "balanced"},
+            "svm": {"C": SVM_C, "class_weight": "balanced"},
             "calibration": {"method": "sigmoid", "cv": 3},
             "random_state": random_state,
             "cv_folds": folds,
+            "threshold_rule": {"grid": [float(THRESHOLD_GRID[0]), float(THRESHOLD_GRID[-1]), 0.05], "f1_tolerance": THRESHOLD_TOLERANCE},
         },
         "thresholds": thresholds,
         "training_data": {
@@ -173,7 +186,9 @@ def card_markdown(card: dict) -> str:
         f"{card['model']}. Trained {card['trained']} with scikit-learn {card['scikit_learn']} on "
         f"{data['passages']} labelled passages ({data['file']}, sha256 {data['sha256'][:12]}), "
         f"{data['no_domain']} of them with no domain. Thresholds and scores come from "
-        f"{card['parameters']['cv_folds']}-fold cross-validation (random state {card['parameters']['random_state']}).",
+        f"{card['parameters']['cv_folds']}-fold cross-validation (random state {card['parameters']['random_state']}); "
+        f"each threshold is the middle of the grid values whose cross-validated F1 is within "
+        f"{card['parameters']['threshold_rule']['f1_tolerance']} of the best.",
         "",
         "| domain | passages | threshold | precision | recall | F1 |",
         "|---|---:|---:|---:|---:|---:|",
