@@ -1,7 +1,8 @@
 """Analysts' tables built from cooperation facts, for documents that print no such table.
 
-partnerships:        one row per partner x instrument x status, with the first evidence and the
-                     number of facts behind it (all documents);
+partnerships:        one row per partner x instrument x status x document, with the first
+                     evidence and the number of facts behind it (instrument names already
+                     merged across documents, so every source keeps its own row);
 joint_statements:    facts whose instrument is a joint statement or declaration;
 dialogues:           distinct dialogues per partner x domain (policy; "ministerial" in the name
                      counts as ministerial);
@@ -32,7 +33,7 @@ _MODE_LABELS = {
 def partnerships(facts: list[Fact]) -> list[dict]:
     rows: dict[tuple, dict] = {}
     for f in facts:
-        key = (f.partner, instrument_key(f.instrument), f.status)
+        key = (f.partner, instrument_key(f.instrument), f.status, f.source_doc)
         if key in rows:
             rows[key]["supporting_facts"] += 1
             continue
