@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -51,40 +52,60 @@ def secmine_ingest(paths: list[Path], workers: int, settings: Settings) -> Timin
     return Timing(f"secmine ingest ({workers} process{'es' if workers > 1 else ''})", seconds, pages)
 
 
-def extraction_speed(results: list, workers: int) -> tuple[int, float]:
-    """Words of passage text run through extraction, and the seconds it took (model loaded first)."""
-    from pipeline.extract import SKIPPED_KINDS, extract_document, extract_many
-    from pipeline.extract.nlp import load_nlp
+def flow_run(paths: list[Path], out: Path, label: str, pages: int, **options) -> Timing:
+    """One ``secmine run`` (the Prefect run flow) over ``paths`` into ``out``, timed."""
+    from pipeline.flows import run
 
-    load_nlp()
-    words = sum(len(p.text.split()) for r in results for p in r.passages if p.kind not in SKIPPED_KINDS)
     start = time.perf_counter()
-    if workers == 1:
-        for result in results:
-            extract_document(result)
-    else:
-        extract_many(results, workers=workers)
-    return words, time.perf_counter() - start
+    report = run(paths, out, progress=False, **options)
+    seconds = time.perf_counter() - start
+    failed = [d.error for d in report.documents if d.status != "ok"]
+    if failed:
+        raise RuntimeError(f"benchmark documents failed: {failed[:3]}")
+    return Timing(label, seconds, pages)
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest finished child process, in MB."""
+    import resource
+
+    scale = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss: KB on Linux, bytes on macOS
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale)
 
 
 def run_bench(total_pages: int = 200, keep: str | None = None) -> list[Timing]:
     """Build a corpus of about ``total_pages`` pages and print the throughput table."""
+    from pipeline.flows import prefect_api
+    from pipeline.isolate import stop_shared_pool
     from pipeline.synth import make_bench_corpus
 
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="secmine-bench-"))
     try:
         start = time.perf_counter()
-        paths = make_bench_corpus(folder, total_pages)
-        print(f"corpus: {len(paths)} generated PDFs in {folder} ({time.perf_counter() - start:.1f} s to build)")
+        paths = make_bench_corpus(folder / "corpus", total_pages)
+        print(f"corpus: {len(paths)} generated PDFs in {folder / 'corpus'} ({time.perf_counter() - start:.1f} s to build)")
         settings = Settings()
         reference = plain_extract_text(paths)
+        pages = reference.pages
         timings = [reference, secmine_ingest(paths, 1, settings), secmine_ingest(paths, 2, settings)]
+        with prefect_api() as startup:
+            print(f"Prefect API ready ({startup:.1f} s to start the temporary server; not counted below)")
+            cold = flow_run(paths, folder / "out", "secmine run, cold (2 worker processes)", pages)
+            rerun = flow_run(paths, folder / "out", "secmine run, unchanged re-run", pages)
+            timings += [cold, rerun]
+            stop_shared_pool()  # the Dask runs below bring their own processes
+            for workers in (1, 2):
+                timings.append(flow_run(paths, folder / f"out-dask-{workers}",
+                                        f"secmine run, Dask {workers} worker{'s' if workers > 1 else ''}", pages,
+                                        task_runner="dask", workers=workers))
         _print_table(timings, reference)
-        results = ingest_many(paths, settings)
+        dask1, dask2 = timings[-2:]
         print()
-        for workers in (1, 2):
-            words, seconds = extraction_speed(results, workers)
-            print(f"extraction ({workers} process{'es' if workers > 1 else ''}): {words} words in {seconds:.2f} s = {words / seconds:,.0f} words/s")
+        print(f"re-run of the unchanged corpus: {rerun.seconds:.2f} s = {rerun.seconds / cold.seconds:.1%} of the cold run")
+        print(f"Dask 2 workers vs 1 (cluster start-up included): {dask1.seconds / dask2.seconds:.2f}x faster")
+        own, child = peak_memory_mb()
+        print(f"peak memory: {own:.0f} MB in this process, {child:.0f} MB in the largest worker process")
         return timings
     finally:
         if not keep:
@@ -92,7 +113,7 @@ def run_bench(total_pages: int = 200, keep: str | None = None) -> list[Timing]:
 
 
 def _print_table(timings: list[Timing], reference: Timing) -> None:
-    print(f"{'stage':<44} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'x plain':>8}")
+    print(f"{'stage':<48} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'x plain':>8}")
     for t in timings:
         ratio = t.seconds / reference.seconds if reference.seconds else float("nan")
-        print(f"{t.label:<44} {t.pages:>6} {t.seconds:>8.2f} {t.pages_per_s:>8.2f} {ratio:>8.2f}")
+        print(f"{t.label:<48} {t.pages:>6} {t.seconds:>8.2f} {t.pages_per_s:>8.2f} {ratio:>8.2f}")

@@ -12,11 +12,12 @@ from pipeline.settings import Settings
 
 DEFAULT_INPUT = "corpus/docs"
 DEFAULT_OUT = "outputs"
+DEFAULT_GOLD = "corpus/gold"
 
 
-def _add_settings(parser: argparse.ArgumentParser) -> None:
+def _add_settings(parser: argparse.ArgumentParser, workers_help: str = "processes for reading documents (default 2)") -> None:
     parser.add_argument("--settings", metavar="FILE", help="TOML file of settings (see README, 'Settings')")
-    parser.add_argument("--workers", type=int, default=2, help="processes for reading documents (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help=workers_help)
     parser.add_argument("--parquet", action="store_true", help="also write each table as Parquet")
 
 
@@ -33,12 +34,21 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="the whole flow over files and folders",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  secmine run corpus/docs --out outputs",
+        description="Ingest, extract, classify, build the tables (and audit with --gold) as Prefect flows.\n"
+        "Only documents that are new or changed, or whose settings, rules or model changed, are\n"
+        "processed again (results are kept per document in DIR/.cache/); every output is rebuilt.",
+        epilog="example:\n  secmine run corpus/docs --out outputs --gold corpus/gold\n"
+        "  secmine run reports/ --task-runner dask --workers 4",
     )
     run.add_argument("inputs", nargs="*", default=[DEFAULT_INPUT], metavar="INPUT", help="files or folders (default corpus/docs)")
     run.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder (default outputs)")
     run.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
-    _add_settings(run)
+    run.add_argument("--gold", default=None, metavar="DIR", help="audit the outputs against this gold folder")
+    run.add_argument("--task-runner", choices=("default", "dask"), default="default",
+                     help="default: worker processes on this machine; dask: a Dask cluster")
+    run.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="use this existing Dask cluster (with --task-runner dask)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_settings(run, "worker processes, or local Dask workers with --task-runner dask (default 2)")
 
     ingest = commands.add_parser(
         "ingest",
@@ -86,6 +96,28 @@ def _parser() -> argparse.ArgumentParser:
     tables.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of an earlier run (default outputs)")
     tables.add_argument("--parquet", action="store_true", help="also write each table as Parquet")
 
+    audit = commands.add_parser(
+        "audit",
+        help="compare DIR's tables and mentions with a gold folder; write DIR/audit/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  secmine audit --gold corpus/gold --out outputs --min-f1 0.5",
+    )
+    audit.add_argument("--gold", default=DEFAULT_GOLD, metavar="DIR", help="gold folder (default corpus/gold)")
+    audit.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of a run (default outputs)")
+    audit.add_argument("--min-f1", type=float, default=None, metavar="X", help="exit with status 3 when a field scores below X")
+    audit.add_argument("--settings", metavar="FILE", help="TOML file of settings (see README, 'Settings')")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the run flow as a Prefect deployment (needs a Prefect server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  prefect server start &\n  PREFECT_API_URL=http://127.0.0.1:4200/api secmine serve --out outputs\n"
+        "  prefect deployment run secmine-run/secmine",
+    )
+    serve.add_argument("--name", default="secmine", help="deployment name (default secmine)")
+    serve.add_argument("inputs", nargs="*", default=[DEFAULT_INPUT], metavar="INPUT", help="default inputs of the runs (default corpus/docs)")
+    serve.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="default output folder (default outputs)")
+
     train = commands.add_parser(
         "train",
         help="train the passage domain classifier",
@@ -110,8 +142,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command in ("run", "ingest"):
+        if args.command == "run":
+            return _run(args)
+        if args.command == "ingest":
             return _ingest(args)
+        if args.command == "audit":
+            return _audit(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "tables":
             folder = _tables(Path(args.out), args.parquet)
             print(f"tables -> {folder}")
@@ -174,9 +212,61 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from pipeline.flows import run
+
+    if args.dask_address and args.task_runner != "dask":
+        raise ValueError("--dask-address needs --task-runner dask")
+    report = run(
+        args.inputs, args.out, gold=args.gold, settings=args.settings, model_dir=args.model, parquet=args.parquet,
+        task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address, progress=not args.no_progress,
+    )
+    _report_documents(report.documents)
+    print(f"{report.ok}/{len(report.documents)} documents read ({len(report.processed)} processed, "
+          f"{report.cached} unchanged) -> {args.out}")
+    if report.audit is not None:
+        print(f"audit -> {Path(args.out) / 'audit'}")
+    return 0 if report.ok else 1
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from pipeline.audit import fields_below, run_audit, summary_markdown
+
+    report = run_audit(args.gold, args.out, Settings.resolve(args.settings))
+    print(summary_markdown(report))
+    print(f"audit -> {Path(args.out) / 'audit'}")
+    if args.min_f1 is not None:
+        below = fields_below(report, args.min_f1)
+        if below:
+            print(f"secmine: below F1 {args.min_f1}: {', '.join(below)}", file=sys.stderr)
+            return 3
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ValueError("serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
+                         "(e.g. http://127.0.0.1:4200/api)")
+    from pipeline.flows import serve
+
+    serve(args.name, inputs=[str(Path(p).resolve()) for p in args.inputs], out=str(Path(args.out).resolve()))
+    return 0
+
+
+def _report_documents(documents: list) -> None:
+    """Failed and skipped documents, and warnings, on stderr."""
+    for document in documents:
+        if document.status != "ok":
+            print(f"secmine: {document.status}: {document.error}", file=sys.stderr)
+        for warning in document.warnings:
+            print(f"secmine: warning: {document.source}: {warning}", file=sys.stderr)
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest import find_inputs, ingest_many
-    from pipeline.outputs import write_domain_scores, write_ingest_outputs, write_mentions
+    from pipeline.outputs import write_ingest_outputs
 
     settings = Settings.resolve(args.settings)
     files = find_inputs(args.inputs)
@@ -185,23 +275,8 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     results = ingest_many(files, settings, workers=args.workers)
     write_ingest_outputs(results, Path(args.out), parquet=args.parquet)
-    if args.command == "run":
-        from pipeline.extract import extract_many
-
-        mentions = [m for ms in extract_many(results, workers=args.workers) for m in ms]
-        write_mentions(mentions, Path(args.out), parquet=args.parquet)
-        from pipeline.classify import DEFAULT_MODEL_DIR, classify_passages, load_model
-
-        passages = [p for r in results for p in r.passages]
-        scores = classify_passages(passages, load_model(args.model or DEFAULT_MODEL_DIR))
-        write_domain_scores(scores, Path(args.out), parquet=args.parquet)
-        _tables(Path(args.out), args.parquet)
+    _report_documents([r.document for r in results])
     ok = sum(r.document.status == "ok" for r in results)
-    for r in results:
-        if r.document.status != "ok":
-            print(f"secmine: {r.document.status}: {r.document.error}", file=sys.stderr)
-        for warning in r.document.warnings:
-            print(f"secmine: warning: {r.document.source}: {warning}", file=sys.stderr)
     passages = sum(len(r.passages) for r in results)
     print(f"{ok}/{len(results)} documents read, {passages} passages -> {args.out}")
     return 0 if ok else 1

@@ -68,3 +68,31 @@ def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -
 
 def read_facts(out_dir: str | Path) -> list[Fact]:
     return read_records(Path(out_dir) / FACTS, Fact)
+
+
+# Every per-document record file a run writes (the tables are built from these).
+RECORD_FILES = (DOCUMENTS, PASSAGES, SOURCE_TABLES, MENTIONS, DOMAIN_SCORES, FACTS)
+
+
+def write_run_outputs(per_document: list, out_dir: str | Path, parquet: bool = False) -> None:
+    """Every per-document output file of a run, from each document's records, in input order.
+
+    ``per_document`` holds ``pipeline.process.DocumentRecords``; each file is written to a
+    temporary name and renamed, documents.csv last, so that it never lists a document whose
+    passages are not written yet.
+    """
+    out_dir = Path(out_dir)
+    write_records([p for r in per_document for p in r.passages], Passage, out_dir / PASSAGES, parquet=parquet)
+    write_jsonl([t for r in per_document for t in r.tables], out_dir / SOURCE_TABLES)
+    write_mentions([m for r in per_document for m in r.mentions], out_dir, parquet=parquet)
+    write_domain_scores([s for r in per_document for s in r.scores], out_dir, parquet=parquet)
+    write_facts(merged_facts([f for r in per_document for f in r.facts]), out_dir, parquet=parquet)
+    write_records([r.document for r in per_document], Document, out_dir / DOCUMENTS, parquet=parquet)
+
+
+def merged_facts(facts: list[Fact]) -> list[Fact]:
+    """The facts stage's cross-document merge when it has one, else the facts as they are."""
+    from pipeline import facts as stage
+
+    merge = getattr(stage, "merge_facts", None)
+    return merge(facts) if merge is not None else facts

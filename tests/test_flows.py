@@ -1,0 +1,361 @@
+"""The Prefect flows: incremental re-runs, failure isolation, interrupted runs, Dask, the hard time limit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "corpus" / "gold"
+DOCS = ROOT / "corpus" / "docs"
+OUTPUTS = ("documents.csv", "passages.csv", "source_tables.jsonl", "mentions.csv", "domains.csv", "cooperation.csv")
+TABLES = ("joint_statements.csv", "cooperation_elements.csv", "dialogues.csv", "partnerships.csv")
+
+TEXTS = {
+    "japan-brief.md": """# EU-Japan security partnership
+
+The EU and Japan signed the Strategic Partnership Agreement in 2018. Since then, the EEAS and
+the Japanese foreign ministry have held a yearly security and defence dialogue, most recently in
+May 2024, covering maritime security and cyber security.
+
+## Maritime security
+
+Japan contributes to Operation Atalanta off the Horn of Africa and trains with EU naval forces.
+""",
+    "canada-note.txt": """EU-Canada cooperation on crisis management
+
+Canada has taken part in several CSDP missions under the Framework Participation Agreement
+signed in 2005. Europol and the Royal Canadian Mounted Police exchange information on organised
+crime and terrorism.
+""",
+}
+EXTRA = ("india-note.txt", """EU-India dialogue
+
+The EU and India held their first maritime security dialogue in 2021 and agreed in 2023 to
+cooperate on counter-piracy in the Indian Ocean.
+""")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every per-document output and table, byte for byte (documents.csv without the input's folder)."""
+    files = {name: (out / name).read_bytes() for name in (*OUTPUTS, *(f"tables/{t}" for t in TABLES))}
+    files["documents.csv"] = repr([{k: v for k, v in row.items() if k != "path"}
+                                   for row in read_csv(out / "documents.csv")]).encode()
+    return files
+
+
+def cache_files(out: Path) -> dict[str, int]:
+    """The per-document cache entries, with their modification times."""
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for kind in ("ingest", "documents") for p in (out / ".cache" / kind).rglob("*.json")}
+
+
+@pytest.fixture(scope="module")
+def prefect():
+    """A temporary Prefect server and database; no flow-run heartbeats (each flow would wait for one)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+@pytest.fixture(scope="module")
+def small_pdf(tmp_path_factory) -> Path:
+    """A generated two-page PDF (its markup source stays in another folder)."""
+    from pipeline.synth import make_bench_corpus
+
+    build = tmp_path_factory.mktemp("synth")
+    (pdf,) = make_bench_corpus(build, 2, seed=3)
+    return pdf
+
+
+def write_corpus(folder: Path, pdf: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TEXTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    shutil.copy(pdf, folder / "generated-brief.pdf")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def baseline(prefect, tmp_path_factory, small_pdf) -> Path:
+    """The outputs (and cache) of one default run over the three-document corpus."""
+    folder = tmp_path_factory.mktemp("baseline")
+    out = folder / "out"
+    report = run(write_corpus(folder / "in", small_pdf), out)
+    assert sorted(report.processed) == sorted([*TEXTS, "generated-brief.pdf"]) and report.cached == 0
+    return out
+
+
+@pytest.fixture()
+def corpus(tmp_path, small_pdf) -> Path:
+    return write_corpus(tmp_path / "in", small_pdf)
+
+
+@pytest.fixture()
+def previous(baseline, tmp_path) -> Path:
+    """A copy of the baseline's output folder: the corpus was run into it before."""
+    return Path(shutil.copytree(baseline, tmp_path / "out"))
+
+
+def run(corpus: Path, out: Path, **options):
+    return run_many([corpus], out, **options)
+
+
+def run_many(inputs: list[Path], out: Path, **options):
+    from pipeline.flows import run as run_pipeline
+
+    return run_pipeline(inputs, out, progress=False, **options)
+
+
+def test_process_document_works_without_prefect(corpus):
+    from pipeline.process import process_document
+
+    records = process_document(corpus / "japan-brief.md")
+    assert records.document.status == "ok" and records.passages
+    assert ("PARTNER", "Japan") in {(m.label, m.canonical) for m in records.mentions}
+    assert len(records.scores) == 9 * len(records.passages)
+
+
+def test_rerun_of_unchanged_corpus_processes_nothing(corpus, previous):
+    before, entries = snapshot(previous), cache_files(previous)
+    report = run(corpus, previous)
+    assert report.processed == [] and report.cached == 3
+    assert snapshot(previous) == before
+    assert cache_files(previous) == entries  # nothing re-written either
+    assert {d["status"] for d in read_csv(previous / "documents.csv")} == {"ok"}
+
+
+def test_new_document_is_the_only_one_processed(corpus, previous):
+    (corpus / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+    report = run(corpus, previous)
+    assert report.processed == [EXTRA[0]] and report.cached == 3
+    documents = read_csv(previous / "documents.csv")
+    assert sorted(d["source"] for d in documents) == sorted([*TEXTS, "generated-brief.pdf", EXTRA[0]])
+    india = next(d["doc_id"] for d in documents if d["source"] == EXTRA[0])
+    assert any(m["doc_id"] == india and m["canonical"] == "India" for m in read_csv(previous / "mentions.csv"))
+
+
+def test_settings_or_rules_change_reprocesses(corpus, previous, monkeypatch):
+    from pipeline import cache
+
+    out = previous
+    changed = {"max_chars_per_page": 50_000}
+    assert len(run(corpus, out, settings=changed).processed) == 3
+    # The audit's thresholds do not shape a document's records: nothing to redo.
+    assert run(corpus, out, settings={**changed, "audit_title_threshold": 80.0}).processed == []
+
+    # A rule file or the model changes: extraction runs again on the stored passages; no file is re-read.
+    ingest_entries = {k: v for k, v in cache_files(out).items() if "/ingest/" in k}
+    current = cache.CodeVersions.current
+    monkeypatch.setattr(cache.CodeVersions, "current",
+                        classmethod(lambda cls, model_dir: cls(current(model_dir).ingest, "edited-rules")))
+    report = run(corpus, out, settings=changed)
+    assert len(report.processed) == 3
+    assert {k: v for k, v in cache_files(out).items() if "/ingest/" in k} == ingest_entries
+
+
+def test_rule_file_edit_changes_the_document_key(tmp_path, monkeypatch):
+    from pipeline import cache
+    from pipeline.settings import Settings
+
+    package = tmp_path / "pipeline"
+    shutil.copytree(cache.PACKAGE / "resources", package / "resources")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    before = cache.CodeVersions.current(ROOT / "models")
+    with open(package / "resources" / "organisations.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    after = cache.CodeVersions.current(ROOT / "models")
+    assert before.ingest == after.ingest and before.analysis != after.analysis
+    assert cache.document_settings_fingerprint(Settings()) != cache.document_settings_fingerprint(Settings(max_pages=10))
+
+
+def test_bad_files_are_listed_and_good_ones_processed(prefect, corpus, previous, capsys):
+    from pipeline.cli import main
+    from pipeline.synth import make_bad_pdfs
+
+    bad = make_bad_pdfs(corpus)
+    out = previous
+    assert main(["run", str(corpus), "--out", str(out), "--no-progress"]) == 0
+    rows = {r["source"]: r for r in read_csv(out / "documents.csv")}
+    err = capsys.readouterr().err
+    assert rows["scanned.pdf"]["status"] == "skipped"
+    for name in ("encrypted.pdf", "truncated.pdf", "empty.pdf", "not-really.pdf"):
+        assert rows[name]["status"] == "failed" and rows[name]["error"].startswith(name + ": ")
+        assert name in err
+    assert all(rows[name]["status"] == "ok" for name in [*TEXTS, "generated-brief.pdf"])
+    assert len(rows) == len(bad) + 3
+    # Failed documents are not stored as done: the next run tries them again, and only them.
+    from pipeline.flows import run as run_pipeline
+
+    again = run_pipeline([corpus], out, progress=False)
+    assert sorted(again.processed) == sorted(["encrypted.pdf", "truncated.pdf", "empty.pdf", "not-really.pdf"])
+
+
+def test_interrupted_run_keeps_previous_outputs(corpus, previous, monkeypatch):
+    import pipeline.outputs
+
+    out = previous
+    before = snapshot(out)
+    (corpus / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed while writing the outputs")
+
+    monkeypatch.setattr(pipeline.outputs, "write_facts", killed)
+    with pytest.raises(BaseException):
+        run(corpus, out)
+    monkeypatch.undo()
+    # Every file is whole: the new passages may be there, but documents.csv (written last) is the old one.
+    assert snapshot(out)["documents.csv"] == before["documents.csv"]
+    for name in OUTPUTS:
+        assert (out / name).stat().st_size > 0
+    assert not list(out.glob(".*.tmp"))
+    report = run(corpus, out)
+    assert report.processed == []  # the new document was stored before the interruption
+    assert EXTRA[0] in {d["source"] for d in read_csv(out / "documents.csv")}
+
+
+@pytest.mark.slow
+def test_killed_run_leaves_outputs_readable(corpus, previous):
+    """A real `secmine run` killed with SIGKILL while documents are being processed."""
+    from prefect.settings import PREFECT_API_URL
+
+    out = previous
+    before = snapshot(out)
+    documents = lambda: {k for k in cache_files(out) if "/documents/" in k}  # noqa: E731
+    stored = documents()
+    (corpus / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+    pdfs = [DOCS / "eu-strategic-partners-review-2017.pdf"]  # the longest: still running at the kill
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
+    command = [sys.executable, "-m", "pipeline.cli", "run", str(corpus), *map(str, pdfs), "--out", str(out), "--no-progress"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while documents() == stored and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, f"the run ended before it could be killed: {process.stderr.read().decode()[-2000:]}"
+        os.killpg(process.pid, signal.SIGKILL)  # the CLI and its worker processes
+    finally:
+        process.wait()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    kept = len(documents() - stored)
+    assert kept == 1
+    assert snapshot(out) == before
+    report = run_many([corpus, *pdfs], out)
+    assert report.cached == 3 + kept  # what the killed run stored is kept
+    assert report.processed == [pdfs[0].name]
+    assert [d.status for d in report.documents] == ["ok"] * 5
+
+
+@pytest.mark.slow
+def test_dask_with_two_workers_gives_the_same_outputs(corpus, baseline, tmp_path):
+    out = tmp_path / "dask"
+    report = run(corpus, out, task_runner="dask", workers=2)
+    assert len(report.processed) == 3
+    assert snapshot(out) == snapshot(baseline)
+
+
+def test_hard_time_limit_fails_the_document_and_it_is_retried(prefect, tmp_path, monkeypatch):
+    import pipeline.process
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+    out = tmp_path / "out"
+    monkeypatch.setattr(pipeline.process, "hard_timeout_s", lambda settings: 0.001)
+    report = run(folder, out)
+    (document,) = report.documents
+    assert document.status == "failed" and "hard time limit" in document.error
+    assert document.error.startswith(EXTRA[0] + ": ")
+    monkeypatch.undo()
+    assert [d.status for d in run(folder, out).documents] == ["ok"]
+
+
+def test_worker_pool_kills_calls_past_their_limit():
+    from pipeline.isolate import CallFailed, CallTimeout, WorkerLost, WorkerPool
+
+    pool = WorkerPool(1)
+    try:
+        start = time.monotonic()
+        with pytest.raises(CallTimeout):
+            pool.call(time.sleep, (60,), timeout=0.5)
+        assert time.monotonic() - start < 10
+        assert pool.call(divmod, (7, 2), timeout=30) == (3, 1)  # a fresh worker took over
+        with pytest.raises(CallFailed, match="ZeroDivisionError"):
+            pool.call(divmod, (1, 0), timeout=30)
+        with pytest.raises(WorkerLost, match="exit status 3"):
+            pool.call(os._exit, (3,), timeout=30)
+        assert pool.call(divmod, (9, 4), timeout=30) == (2, 1)
+    finally:
+        pool.stop()
+
+
+def test_audit_after_tables_and_audit_command(prefect, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    from pipeline.cli import main
+    from pipeline.flows import run as run_pipeline
+
+    out = tmp_path / "out"
+    report = run_pipeline([DOCS / "eu-canada-joint-statement-2025.html"], out, gold=GOLD, progress=False)
+    assert report.audit is not None and (out / "audit" / "audit.json").exists()
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_latest_artifacts()
+    assert "secmine-audit" in {a.key for a in artifacts}
+    assert main(["audit", "--gold", str(GOLD), "--out", str(out), "--min-f1", "0"]) == 0
+    assert main(["audit", "--gold", str(GOLD), "--out", str(out), "--min-f1", "1.01"]) == 3
+
+
+def test_progress_plain_lines_and_bar():
+    from pipeline.progress import Progress
+
+    plain = io.StringIO()
+    progress = Progress(3, done=1, cached=1, stream=plain)
+    progress.advance()
+    progress.advance(failed=True)
+    progress.close()
+    lines = plain.getvalue().splitlines()
+    assert lines[0].startswith("secmine: 1/3 documents (1 cached)")
+    assert lines[-1].startswith("secmine: 3/3 documents (1 cached, 1 failed)")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    progress = Progress(2, stream=tty)
+    progress.advance()
+    assert "\r[" + "#" * 15 in tty.getvalue() and "1/2 documents" in tty.getvalue()
+
+
+def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "notes.docx").write_text("not an input")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    out = str(tmp_path / "out")
+    assert main(["run", str(tmp_path / "missing"), "--out", out]) == 2
+    assert main(["run", str(tmp_path), "--out", out]) == 2  # no .pdf/.txt/.md/.html in it
+    assert main(["run", str(DOCS), "--out", out, "--dask-address", "tcp://127.0.0.1:8786"]) == 2
+    assert main(["run", str(DOCS), "--out", out, "--workers", "0"]) == 2
+    assert main(["audit", "--gold", str(GOLD), "--out", out]) == 2  # no run in it
+    assert main(["serve"]) == 2
+    assert not (tmp_path / "out").exists()
+    assert "PREFECT_API_URL" in capsys.readouterr().err
