@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.records import Fact
 from pipeline.tables import tables_from_documents, write_tables
 from pipeline.tables.source import mode_of, parse_bullet, split_bullets
 
@@ -96,9 +97,7 @@ def seed_frames_or_own():
     return tables_from_documents([result.document], result.tables)
 
 
-def _fact(partner: str, instrument: str, itype: str, status: str, domain: str, doc: str = "d1", year: str = "") -> "Fact":
-    from pipeline.records import Fact
-
+def _fact(partner: str, instrument: str, itype: str, status: str, domain: str, doc: str = "d1", year: str = "") -> Fact:
     return Fact(doc, f"{doc}:3", 2, partner, {"Japan": "JPN", "Norway": "NOR"}.get(partner, ""), "country",
                 instrument, itype, domain, "exchange_of_information", status, year, f"{partner} sentence.",
                 rule_id="test", source_doc=f"{doc}.pdf")
