@@ -37,4 +37,4 @@ lock:
 		--python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) outputs/*
+	rm -rf $(VENV) outputs/* outputs/.cache

@@ -76,7 +76,7 @@ class CodeVersions:
     analysis: str
 
     @classmethod
-    def current(cls, model_dir: str | Path) -> "CodeVersions":
+    def current(cls, model_dir: str | Path) -> CodeVersions:
         from pipeline import __version__
 
         ingest = _digest(__version__, sources_fingerprint(INGEST_SOURCES), _package_versions(INGEST_PACKAGES))

@@ -191,7 +191,11 @@ def _evaluate_domains(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from pipeline.extract import extract_many
-    from pipeline.extract.evaluate import format_report, load_entity_gold, score_entities
+    from pipeline.extract.evaluate import (
+        format_report,
+        load_entity_gold,
+        score_entities,
+    )
     from pipeline.ingest import find_inputs, ingest_many
     from pipeline.io import write_text
 

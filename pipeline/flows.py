@@ -33,12 +33,12 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by local D
 # "Still processing items" when a Dask worker's event queue drains at exit: nothing to act on.
 logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
-from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.process import (  # noqa: E402
+from pipeline.process import (
     DocumentJob,
     DocumentOutcome,
     cached_outcome,
@@ -49,9 +49,9 @@ from pipeline.process import (  # noqa: E402
     run_isolated,
     start_workers,
 )
-from pipeline.progress import Progress  # noqa: E402
-from pipeline.records import Document  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+from pipeline.progress import Progress
+from pipeline.records import Document
+from pipeline.settings import Settings
 
 TASK_RUNNERS = ("default", "dask")
 DEFAULT_INPUT = "corpus/docs"
@@ -245,7 +245,11 @@ def prefect_api() -> Iterator[float]:
     mark crashed runs) are off there: nobody watches that server, and each flow would wait up to
     a second for its heartbeat thread when it ends.
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
     from pipeline.server import TemporaryServer, needs_temporary_server
 
@@ -299,7 +303,7 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
     jobs = plan_documents(paths, out, resolved, model_dir)
     todo = sum(not is_done(job) for job in jobs)
     if todo and task_runner == "default":
-        start_workers(min(todo, workers), workers, jobs[0].model_dir)  # they load the models meanwhile
+        start_workers(min(todo, workers), workers, jobs[0])  # they load the models meanwhile
     if todo:
         check_models(model_dir)
     with prefect_api() as startup:

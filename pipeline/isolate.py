@@ -16,9 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # How long a fresh worker may take to import the stages and load the models.
 START_TIMEOUT_S = 600.0
@@ -164,15 +165,24 @@ _POOL_LOCK = threading.Lock()
 
 
 def shared_pool(size: int, warm_up: tuple[Callable, tuple] | None = None) -> WorkerPool:
-    """This process's pool, grown to ``size``; workers outlive a run so the models stay loaded."""
+    """This process's pool, grown to ``size``; workers outlive a run so the models stay loaded.
+
+    A different ``warm_up`` (other models, or code that changed since) replaces the pool, so that
+    no worker keeps serving what it loaded before.
+    """
     global _POOL
     with _POOL_LOCK:
-        if _POOL is None:
+        stale = _POOL if _POOL is not None and _POOL.warm_up != warm_up else None
+        if _POOL is None or stale is not None:
+            if _POOL is None:
+                atexit.register(stop_shared_pool)
             _POOL = WorkerPool(size, warm_up)
-            atexit.register(stop_shared_pool)
         else:
             _POOL.resize(size)
-        return _POOL
+        pool = _POOL
+    if stale is not None:
+        stale.stop()
+    return pool
 
 
 def stop_shared_pool() -> None:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import CACHE_DIR, CodeVersions, ResultStore, document_key, file_hash, ingest_key
+from pipeline.cache import (
+    CACHE_DIR,
+    CodeVersions,
+    ResultStore,
+    document_key,
+    file_hash,
+    ingest_key,
+)
 from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
 from pipeline.settings import Settings
 
@@ -60,12 +67,15 @@ def process_document(path: str | Path, settings: Settings | None = None, model_d
     return DocumentRecords(result.document, result.passages, result.tables, mentions, scores, facts)
 
 
-def warm_up(model_dir: str) -> None:
-    """Load spaCy and the classifier (once per process) before the first document arrives."""
+def warm_up(model_dir: str, code_version: str = "") -> None:
+    """Load spaCy and the classifier (once per process) before the first document arrives.
+
+    ``code_version`` is not used here: it tells worker pools of different code or models apart.
+    """
+    import pipeline.ingest.pdf
+    import pipeline.ingest.textfiles  # noqa: F401
     from pipeline.classify import load_model
     from pipeline.extract.nlp import load_nlp
-    import pipeline.ingest.pdf  # noqa: F401
-    import pipeline.ingest.textfiles  # noqa: F401
 
     load_nlp()
     load_model(Path(model_dir))
@@ -94,6 +104,7 @@ class DocumentJob:
     cache_dir: str
     timeout_s: float
     analyse: bool = True
+    code_version: str = ""
 
 
 @dataclass
@@ -119,7 +130,7 @@ def plan_documents(paths: list[Path], out_dir: str | Path, settings: Settings, m
         ingest = ingest_key(sha, path.name, settings, versions)
         key = document_key(ingest, versions) if analyse else ingest
         jobs.append(DocumentJob(str(path), path.name, sha, ingest, key, settings.to_dict(), model_dir, cache_dir,
-                                hard_timeout_s(settings), analyse))
+                                hard_timeout_s(settings), analyse, f"{versions.ingest}:{versions.analysis}"))
     return jobs
 
 
@@ -185,11 +196,15 @@ def collect_records(outcomes: list[DocumentOutcome]) -> list[DocumentRecords]:
     return collected
 
 
-def start_workers(count: int, pool_size: int, model_dir: str) -> None:
+def _warm_up_call(job: DocumentJob) -> tuple:
+    return (warm_up, (job.model_dir, job.code_version))
+
+
+def start_workers(count: int, pool_size: int, job: DocumentJob) -> None:
     """Start ``count`` worker processes now, so that they load the models while the run sets up."""
     from pipeline.isolate import shared_pool
 
-    shared_pool(pool_size, (warm_up, (model_dir,))).start(count)
+    shared_pool(pool_size, _warm_up_call(job)).start(count)
 
 
 def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
@@ -200,7 +215,7 @@ def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
     """
     from pipeline.isolate import CallFailed, CallTimeout, WorkerLost, shared_pool
 
-    pool = shared_pool(pool_size, (warm_up, (job.model_dir,)))
+    pool = shared_pool(pool_size, _warm_up_call(job))
     start = time.perf_counter()
     try:
         return pool.call(run_job, (job,), job.timeout_s)

@@ -34,7 +34,7 @@ def _free_port() -> int:
 class TemporaryServer:
     """A Prefect API on 127.0.0.1 for the life of this process (one per process)."""
 
-    _current: "TemporaryServer | None" = None
+    _current: TemporaryServer | None = None
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -43,7 +43,7 @@ class TemporaryServer:
         self.ready_after: float | None = None
 
     @classmethod
-    def start(cls) -> "TemporaryServer":
+    def start(cls) -> TemporaryServer:
         """The process's server, launched now if it is not running yet (returns at once)."""
         if cls._current is None or cls._current.process is None or cls._current.process.poll() is not None:
             server = cls()

@@ -218,7 +218,7 @@ def test_interrupted_run_keeps_previous_outputs(corpus, previous, monkeypatch):
         raise KeyboardInterrupt("killed while writing the outputs")
 
     monkeypatch.setattr(pipeline.outputs, "write_facts", killed)
-    with pytest.raises(BaseException):
+    with pytest.raises(KeyboardInterrupt):
         run(corpus, out)
     monkeypatch.undo()
     # Every file is whole: the new passages may be there, but documents.csv (written last) is the old one.
@@ -238,7 +238,7 @@ def test_killed_run_leaves_outputs_readable(corpus, previous):
 
     out = previous
     before = snapshot(out)
-    documents = lambda: {k for k in cache_files(out) if "/documents/" in k}  # noqa: E731
+    documents = lambda: {k for k in cache_files(out) if "/documents/" in k}
     stored = documents()
     (corpus / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
     pdfs = [DOCS / "eu-strategic-partners-review-2017.pdf"]  # the longest: still running at the kill
@@ -359,3 +359,14 @@ def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, capsys):
     assert main(["serve"]) == 2
     assert not (tmp_path / "out").exists()
     assert "PREFECT_API_URL" in capsys.readouterr().err
+
+
+def test_shared_pool_is_replaced_when_code_or_models_change():
+    from pipeline.isolate import shared_pool, stop_shared_pool
+
+    first = shared_pool(1, (divmod, (4, 2)))
+    assert shared_pool(2, (divmod, (4, 2))) is first
+    second = shared_pool(1, (divmod, (5, 2)))
+    assert second is not first and not any(first._slots)
+    assert second.call(divmod, (7, 2), timeout=30) == (3, 1)
+    stop_shared_pool()
