@@ -86,13 +86,6 @@ def write_run_outputs(per_document: list, out_dir: str | Path, parquet: bool = F
     write_jsonl([t for r in per_document for t in r.tables], out_dir / SOURCE_TABLES)
     write_mentions([m for r in per_document for m in r.mentions], out_dir, parquet=parquet)
     write_domain_scores([s for r in per_document for s in r.scores], out_dir, parquet=parquet)
-    write_facts(merged_facts([f for r in per_document for f in r.facts]), out_dir, parquet=parquet)
+    write_facts([f for r in per_document for f in r.facts], out_dir, parquet=parquet)
     write_records([r.document for r in per_document], Document, out_dir / DOCUMENTS, parquet=parquet)
 
-
-def merged_facts(facts: list[Fact]) -> list[Fact]:
-    """The facts stage's cross-document merge when it has one, else the facts as they are."""
-    from pipeline import facts as stage
-
-    merge = getattr(stage, "merge_facts", None)
-    return merge(facts) if merge is not None else facts

@@ -9,7 +9,6 @@ naming the file, the line and the column.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +17,7 @@ from pathlib import Path
 from pipeline.extract.evaluate import GoldError as EntityGoldError
 from pipeline.extract.evaluate import load_entity_gold
 from pipeline.records import DOMAINS, PARTNER_KINDS, STATUSES
-from pipeline.resources import resource_text
+from pipeline.resources import table_rows
 
 
 class AuditError(ValueError):
@@ -56,15 +55,14 @@ def required_columns(table: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def known_modes() -> frozenset[str]:
     """The mode vocabulary: the ``mode`` column of ``pipeline/resources/modes.csv``."""
-    return frozenset(r["mode"] for r in csv.DictReader(io.StringIO(resource_text("modes.csv"))))
+    return frozenset(r["mode"] for r in table_rows("modes.csv"))
 
 
 @lru_cache(maxsize=1)
 def statement_codes() -> dict[str, str]:
     """Policy-area codes of joint statements (NP, CT, OC, CS): the capitalised codes of
     ``pipeline/resources/domain_terms.csv``, each with its domain."""
-    rows = csv.DictReader(io.StringIO(resource_text("domain_terms.csv")))
-    return {r["term"]: r["domain"] for r in rows if re.fullmatch(r"[A-Z]{2,4}", r["term"])}
+    return {r["term"]: r["domain"] for r in table_rows("domain_terms.csv") if re.fullmatch(r"[A-Z]{2,4}", r["term"])}
 
 
 @lru_cache(maxsize=1)

@@ -7,14 +7,12 @@ is the key of its entry, so each mention carries the rule that produced it.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.records import DOMAINS, INSTRUMENT_TYPES, PARTNER_KINDS
-from pipeline.resources import resource_text, word_list
+from pipeline.resources import table_rows, word_list
 
 
 class ResourceError(ValueError):
@@ -35,13 +33,11 @@ class Entry:
     form: str = "name"  # name, adjective or capital (how a partner is referred to)
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    text = resource_text(name)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    for number, row in enumerate(rows, start=2):
-        if None in row or any(v is None for v in row.values()):
-            raise ResourceError(f"{name}, line {number}: wrong number of columns")
-    return rows
+def _rows(name: str) -> tuple[dict[str, str], ...]:
+    try:
+        return table_rows(name)
+    except ValueError as exc:
+        raise ResourceError(str(exc)) from exc
 
 
 def _split(value: str) -> list[str]:

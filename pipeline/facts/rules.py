@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from pipeline.extract.mentions import _instrument_type, _singular_head
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
 from pipeline.resources import table_rows, word_list
 
@@ -206,8 +207,6 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         if any(s < end and start < e for s, e in taken):
             continue
         name, bare = _generic_name(text, start, match)
-        from pipeline.extract.mentions import _instrument_type
-
         links.append(Link(start, end, name, _instrument_type(name), "", "generic", f"generic-head:{match.group(1)}", bare=bare))
         taken.append((start, end))
     for pattern, instrument_type in _cooperation_cues():
@@ -249,8 +248,6 @@ def _merge_repeats(links: list[Link], text: str) -> list[Link]:
 def _generic_name(text: str, start: int, match: re.Match[str]) -> tuple[str, bool]:
     """"strategic partnerships on raw materials" -> "Strategic partnership on raw materials"; bare
     when no modifier stands before the head ("the recently signed agreement")."""
-    from pipeline.extract.mentions import _singular_head
-
     modifiers = word_list("instrument_modifiers.txt")
     words = text[max(0, start - 60):start].split()
     before: list[str] = []
@@ -401,7 +398,7 @@ def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen:
             # The passage named the EU before; only links that come before their partners hold.
             items = [f for f in items if eu_seen and all(p.start >= f.link.start for p in f.partners)]
         # "the recently signed agreement with Moldova": the instrument the passage named last.
-        named_before = [lk for s, its in out for f in its for lk in [f.link] if lk.kind == "named"]
+        named_before = [f.link for _, its in out for f in its if f.link.kind == "named"]
         named_before += [lk for lk in links if lk.kind == "named"]
         for f in items:
             if f.link.kind == "generic":

@@ -8,8 +8,6 @@ document, page and cell it comes from.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +15,7 @@ from functools import lru_cache
 from pipeline.extract.dates import find_dates
 from pipeline.extract.gazetteer import load_gazetteer
 from pipeline.records import Document, SourceTable
-from pipeline.resources import resource_text
+from pipeline.resources import table_rows
 
 _TABLE_NUMBER = re.compile(r"^(Table\s+[0-9IVX]+[a-z]?)\b", re.IGNORECASE)
 _YEAR_SUFFIX = re.compile(r"\s*\(((?:19|20)\d\d)\)\s*$")
@@ -34,14 +32,12 @@ class Partner:
 
 @lru_cache(maxsize=1)
 def _domain_terms() -> list[tuple[str, str]]:
-    rows = list(csv.DictReader(io.StringIO(resource_text("domain_terms.csv"))))
-    return sorted(((r["term"], r["domain"]) for r in rows), key=lambda t: -len(t[0]))
+    return sorted(((r["term"], r["domain"]) for r in table_rows("domain_terms.csv")), key=lambda t: -len(t[0]))
 
 
 @lru_cache(maxsize=1)
 def _modes() -> list[tuple[re.Pattern, str]]:
-    rows = list(csv.DictReader(io.StringIO(resource_text("modes.csv"))))
-    return [(re.compile(r["pattern"], re.IGNORECASE), r["mode"]) for r in rows]
+    return [(re.compile(r["pattern"], re.IGNORECASE), r["mode"]) for r in table_rows("modes.csv")]
 
 
 def domain_of(text: str) -> str:
