@@ -82,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     domains.add_argument("--labels", required=True, metavar="FILE", help="text,domains CSV, or doc,passage_id,text_sha1,domains")
     domains.add_argument("--texts", metavar="DIR", help="folder of the documents a text-less labels file refers to")
     domains.add_argument("--model", default=None, metavar="DIR", help="model folder (default models/)")
+    documents = what.add_parser(
+        "documents",
+        help="partners, cooperation partners, instruments, dates and passage domains against per-document gold",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run secmine on the inputs (in this process, no tables) and score the outputs against a\n"
+        "folder of per-document JSON gold files (the format of ../shared/dev/gold; docs/audit.md).\n"
+        "A gold file goes with the input whose file name has its text file's stem.",
+        epilog="example:\n  secmine evaluate documents --gold ../shared/dev/gold ../shared/dev/texts --show\n"
+        "  secmine evaluate documents --gold ../shared/dev/gold --outputs outputs   # score an earlier run",
+    )
+    documents.add_argument("--gold", required=True, metavar="DIR", help="folder of per-document gold JSON files")
+    documents.add_argument("inputs", nargs="*", metavar="INPUT", help="the documents (files or folders)")
+    documents.add_argument("--outputs", metavar="DIR", help="score the output folder of an earlier run instead of running")
+    documents.add_argument("--out", metavar="DIR", help="keep the run's record files here (default: a temporary folder)")
+    documents.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
+    documents.add_argument("--settings", metavar="FILE", help="TOML file of settings")
+    documents.add_argument("--show", action="store_true", help="list every miss and spurious partner with its evidence")
+    documents.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     entities.add_argument("--gold", required=True, metavar="FILE", help="gold mentions, one JSON object per line")
     entities.add_argument("inputs", nargs="+", metavar="INPUT", help="the documents the gold describes")
     entities.add_argument("--show", action="store_true", help="also list missed and spurious mentions")
@@ -155,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"tables -> {folder}")
             return 0
         if args.command == "evaluate":
+            if args.what == "documents":
+                return _evaluate_documents(args)
             return _evaluate(args) if args.what == "entities" else _evaluate_domains(args)
         if args.command == "train":
             from pipeline.classify.train import format_scores, train
@@ -186,6 +206,33 @@ def _evaluate_domains(args: argparse.Namespace) -> int:
 
     scores = evaluate_labelled(args.labels, args.model or DEFAULT_MODEL_DIR, args.texts)
     print(format_scores(scores))
+    return 0
+
+
+def _evaluate_documents(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from pipeline.audit.documents import evaluate_outputs, format_evaluation, load_document_gold
+    from pipeline.io import write_text
+
+    golds = load_document_gold(args.gold)
+    if args.outputs:
+        evaluation = evaluate_outputs(golds, args.outputs)
+    else:
+        from pipeline.ingest import find_inputs
+        from pipeline.process import run_in_process
+
+        paths = find_inputs(args.inputs)
+        if not paths:
+            raise ValueError(f"no .pdf, .txt, .md or .html files in {' '.join(args.inputs) or '(no INPUT given)'}")
+        with tempfile.TemporaryDirectory(prefix="secmine-evaluate-") as scratch:
+            out = args.out or scratch
+            run_in_process(paths, out, Settings.resolve(args.settings), args.model)
+            evaluation = evaluate_outputs(golds, out)
+    print(format_evaluation(evaluation, show=args.show))
+    if args.json:
+        write_text(args.json, json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -226,3 +226,14 @@ def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
     except WorkerLost as exc:
         reason = str(exc)
     return DocumentOutcome(job, failed_document(job, reason), time.perf_counter() - start)
+
+
+def run_in_process(paths: list[Path], out: str | Path, settings: Settings | None = None,
+                   model_dir: str | Path | None = None) -> list[DocumentRecords]:
+    """Every file through the per-document stages in this process, and the record files written
+    to ``out`` (no tables, no cache, no Prefect): for evaluations that need a run's outputs fast."""
+    from pipeline.outputs import write_run_outputs
+
+    records = [process_document(path, settings, model_dir) for path in paths]
+    write_run_outputs(records, out)
+    return records

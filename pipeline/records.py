@@ -127,8 +127,12 @@ class Document(Record):
     format: str = ""
     sha256: str = ""
     warnings: list[str] = field(default_factory=list)
+    pub_date_source: str = ""  # printed, running_head, metadata, none
+    doc_type: str = ""  # joint_statement, readout, fact_sheet, press_release, brief, article, report, ...
+    signatories: list[str] = field(default_factory=list)  # non-EU authors and co-signatories (partner names)
+    pages_read: int = 0
 
-    list_fields: ClassVar[tuple[str, ...]] = ("warnings",)
+    list_fields: ClassVar[tuple[str, ...]] = ("warnings", "signatories")
 
     def __post_init__(self) -> None:
         if self.status not in DOCUMENT_STATUSES:
@@ -255,6 +259,9 @@ class Fact(Record):
     end: int = 0
     rule_id: str = ""
     source_doc: str = ""
+    role: str = "partner"  # partner or beneficiary (other roles give no fact)
+    basis: str = ""  # named_instrument, signatory, cooperation_verb, footnote_list, table, ...
+    confidence: float = 0.0
 
     def __post_init__(self) -> None:
         if self.status and self.status not in STATUSES:

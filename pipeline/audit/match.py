@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from pipeline.extract.evaluate import Score
+from pipeline.scoring import Score
 from pipeline.settings import Settings
 from pipeline.textnorm import normalize_for_matching
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.records import MENTION_LABELS, IngestResult, Mention
+from pipeline.scoring import Score
 
 # The gold covers the running text and title block, not notes or reference lists.
 OUT_OF_SCOPE = ("footnote", "reference")
@@ -20,30 +21,6 @@ OUT_OF_SCOPE = ("footnote", "reference")
 
 class GoldError(ValueError):
     """A gold file breaks its format; the message names the file, line and field."""
-
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def to_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
 
 
 def load_entity_gold(path: str | Path) -> list[dict]:
