@@ -162,6 +162,7 @@ def run_job(job: DocumentJob) -> DocumentOutcome:
             return DocumentOutcome(job, failed_document(job, f"extraction failed: {type(exc).__name__}: {exc}"),
                                    time.perf_counter() - start)
         store.save_analysis(job.key, mentions, scores, facts)
+        store.save_ingest(job.ingest_key, result)  # the facts stage names the document's type and signatories
     return DocumentOutcome(job, result.document, time.perf_counter() - start)
 
 

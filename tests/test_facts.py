@@ -8,6 +8,7 @@ from pipeline.extract import extract_document
 from pipeline.facts import extract_facts, instrument_key, merge_facts
 from pipeline.ingest import ingest_file
 from pipeline.records import Fact
+from pipeline.tables.from_facts import instrument_label
 
 
 def facts_of(tmp_path, body: str, name: str = "note.md") -> list[Fact]:
@@ -34,10 +35,12 @@ def test_coordinated_list_gives_one_fact_per_partner(tmp_path):
 def test_two_links_in_one_sentence_split_the_partners(tmp_path):
     facts = facts_of(tmp_path, "The EU already works with Australia on cyber threats, and has signed Digital Partnership agreements with Japan and Singapore.\n")
     assert table(facts) == {
-        ("Australia", "Cybersecurity cooperation", "cooperating"),
+        ("Australia", "", "cooperating"),
         ("Japan", "Digital Partnership agreement", "signed"),
         ("Singapore", "Digital Partnership agreement", "signed"),
     }
+    australia = next(f for f in facts if f.partner == "Australia")
+    assert (australia.instrument_type, australia.domain, australia.basis) == ("generic", "cyber_security", "cooperation_verb")
 
 
 def test_footnote_list_fills_a_counted_group(tmp_path):
@@ -64,15 +67,16 @@ def test_footnote_in_prose_joins_the_citing_instrument(tmp_path):
         "Partners such as Norway and Canada cooperate closely with the EU on security and defence matters.[^1]\n\n"
         "[^1]: Coordination is also pursued with Iceland.\n"
     )
-    assert table(facts_of(tmp_path, body)) == {
-        (p, "Security and defence cooperation", "cooperating") for p in ("Norway", "Canada", "Iceland")
-    }
+    facts = facts_of(tmp_path, body)
+    assert table(facts) == {(p, "", "cooperating") for p in ("Norway", "Canada", "Iceland")}
+    iceland = next(f for f in facts if f.partner == "Iceland")
+    assert iceland.domain == "defence_general" and iceland.basis == "footnote_note"
 
 
 @pytest.mark.parametrize("sentence, status", [
     ("The EU is currently negotiating a security and defence partnership with Japan.", "negotiating"),
-    ("The EU could offer a security and defence partnership to Japan.", "proposed"),
-    ("The EU should sign a security and defence partnership with Japan.", "proposed"),
+    ("The EU intends to offer a security and defence partnership to Japan.", "proposed"),
+    ("The EU plans to sign a security and defence partnership with Japan.", "proposed"),
     ("A security and defence partnership with Japan has been envisaged by the EU.", "envisaged"),
     ("Talks on an EU security and defence partnership with Japan have not started yet.", "envisaged"),
     ("The EU has not signed a security and defence partnership with Japan.", "envisaged"),
@@ -86,12 +90,20 @@ def test_status_from_the_verb_and_its_modality(tmp_path, sentence, status):
     assert [(f.partner, f.status) for f in facts] == [("Japan", status)]
 
 
-def test_cooperation_is_named_after_its_topic(tmp_path):
+def test_cooperation_takes_its_topic_as_domain_and_no_invented_name(tmp_path):
     facts = facts_of(tmp_path, "The EU cooperates on maritime security with Oman and Kenya.\n")
-    assert {(f.partner, f.instrument, f.domain) for f in facts} == {
-        ("Oman", "Maritime security cooperation", "maritime_security"),
-        ("Kenya", "Maritime security cooperation", "maritime_security"),
+    assert {(f.partner, f.instrument, f.instrument_type, f.domain) for f in facts} == {
+        ("Oman", "", "generic", "maritime_security"),
+        ("Kenya", "", "generic", "maritime_security"),
     }
+    # The analysts' tables name such a cooperation after its domain.
+    assert {instrument_label(f) for f in facts} == {"Maritime security cooperation"}
+
+
+def test_cooperation_without_a_domain_has_none(tmp_path):
+    facts = facts_of(tmp_path, "The EU works with Chile on tax transparency and with Peru on aviation rules.\n")
+    assert {(f.partner, f.instrument, f.domain) for f in facts} == {("Chile", "", ""), ("Peru", "", "")}
+    assert all(instrument_label(f) == "" for f in facts)
 
 
 def test_demonstrative_names_the_talks_of_the_sentence_before(tmp_path):
@@ -120,13 +132,13 @@ def test_year_comes_from_the_sentence(tmp_path):
 
 
 def test_same_instrument_across_documents_becomes_one():
-    def fact(instrument: str, rule: str, doc: str) -> Fact:
+    def fact(instrument: str, basis: str, doc: str) -> Fact:
         return Fact(doc, f"{doc}:1", 1, "Japan", "JPN", "country", instrument, "partnership", "cyber_security",
-                    "operational_cooperation", "signed", "", "evidence", rule_id=rule, source_doc=f"{doc}.pdf")
+                    "operational_cooperation", "signed", "", "evidence", basis=basis, source_doc=f"{doc}.pdf")
 
-    facts = [fact("Digital partnership agreements", "generic-head:agreement", "a"),
-             fact("Digital Partnership agreement", "instrument:digital-partnership-agreement", "b"),
-             fact("'Digital Partnership Agreement'", "title:agreement", "c")]
+    facts = [fact("Digital partnership agreements", "descriptive_instrument", "a"),
+             fact("Digital Partnership agreement", "named_instrument", "b"),
+             fact("'Digital Partnership Agreement'", "cooperation_verb", "c")]
     merged = merge_facts(facts)
     assert {f.instrument for f in merged} == {"Digital Partnership agreement"}
     assert [f.source_doc for f in merged] == ["a.pdf", "b.pdf", "c.pdf"]

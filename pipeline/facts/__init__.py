@@ -14,12 +14,20 @@ from pipeline.records import Fact, IngestResult, Mention
 
 
 def extract_facts(result: IngestResult, mentions: list[Mention], scores: list) -> list[Fact]:
-    """Cooperation facts of one document (none for a failed one)."""
+    """Cooperation facts of one document (none for a failed one).
+
+    The document's type and signatories are read on the way and set on ``result.document``
+    (``doc_type``, ``signatories``), since who speaks decides who "we" are.
+    """
+    from pipeline.facts.document import describe_document
     from pipeline.facts.rules import document_facts
 
     if result.document.status != "ok":
         return []
-    return document_facts(result, mentions, scores)
+    profile = describe_document(result, mentions)
+    result.document.doc_type = profile.doc_type
+    result.document.signatories = profile.signatory_names
+    return document_facts(result, mentions, scores, profile)
 
 
 _YEAR_SUFFIX = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
@@ -40,7 +48,7 @@ def merge_facts(facts: list[Fact]) -> list[Fact]:
     name its registered (rule-named) facts use, else its most frequent one. Every fact is kept."""
     names: dict[str, Counter] = {}
     for fact in facts:
-        weight = 1 if fact.rule_id.startswith(("cooperation", "generic")) else 100
+        weight = 1 if fact.basis in ("cooperation_verb", "descriptive_instrument", "joint_action", "support") else 100
         names.setdefault(instrument_key(fact.instrument), Counter())[fact.instrument] += weight
     merged = []
     for fact in facts:

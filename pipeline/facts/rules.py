@@ -26,13 +26,15 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from pipeline.extract.mentions import _instrument_type, _singular_head
+from pipeline.facts.document import DocumentProfile, describe_document
+from pipeline.facts.roles import Role, RoleReader, clause_subjects, is_word, list_items
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
 from pipeline.resources import table_rows, word_list
 
 FACT_KINDS = ("body", "footnote", "caption")
 # Instruments that partners are not members of (a policy, a treaty regime).
 NOT_LINKS = ("strategy", "convention")
-DEFAULT_DOMAIN = "defence_general"  # a link in a passage the classifier gives no domain
+GENERIC_TYPE = "generic"  # a cooperation that names no instrument
 CONTEXT_AFTER = 80  # characters after a link where a following verb may give its status
 _NUMBERS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -59,6 +61,11 @@ class Link:
     bare: bool = False  # a generic head with no modifier: "the agreement"
     status: str = ""
     group: int | None = None  # size of an unnamed group after it ("with 21 countries"; 0 when uncounted)
+    fact_rule: str = ""  # the row of fact_rules.csv this link makes facts by
+
+    def __post_init__(self) -> None:
+        if not self.fact_rule:
+            self.fact_rule = {"named": "instrument-link", "generic": "descriptive-link"}.get(self.kind, "cooperation-cue")
 
 
 @dataclass
@@ -71,6 +78,11 @@ class Found:
     end: int
     rule_id: str
     evidence: str = ""
+    roles: dict[int, Role] = field(default_factory=dict)  # partner mention start -> its role
+    fact_rule: str = ""  # overrides the link's
+
+    def role_of(self, partner: Mention) -> Role:
+        return self.roles.get(partner.start, Role("partner", "role:list"))
 
 
 @dataclass
@@ -79,6 +91,7 @@ class Sentence:
     start: int
     end: int
     mentions: list[Mention] = field(default_factory=list)
+    doc: object = None  # the sentence parsed by spaCy (only sentences that name partners)
 
     @property
     def text(self) -> str:
@@ -93,13 +106,24 @@ def _anchor() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _speaker() -> re.Pattern[str]:
+    return re.compile("|".join(r["pattern"] for r in table_rows("speaker_words.csv")))
+
+
+@lru_cache(maxsize=1)
+def fact_rules() -> dict[str, dict[str, str]]:
+    """The rules that make facts (``fact_rules.csv``): basis and confidence per rule id."""
+    return {r["id"]: r for r in table_rows("fact_rules.csv")}
+
+
+@lru_cache(maxsize=1)
 def _status_cues() -> list[tuple[str, re.Pattern[str]]]:
     return [(r["status"], re.compile(r["pattern"], re.I)) for r in table_rows("status_cues.csv")]
 
 
 @lru_cache(maxsize=1)
-def _cooperation_cues() -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(r["pattern"], re.I), r["instrument_type"]) for r in table_rows("cooperation_cues.csv")]
+def _cooperation_cues() -> list[tuple[re.Pattern[str], str, str]]:
+    return [(re.compile(r["pattern"], re.I), r["instrument_type"], r["id"]) for r in table_rows("cooperation_cues.csv")]
 
 
 @lru_cache(maxsize=1)
@@ -209,12 +233,12 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         name, bare = _generic_name(text, start, match)
         links.append(Link(start, end, name, _instrument_type(name), "", "generic", f"generic-head:{match.group(1)}", bare=bare))
         taken.append((start, end))
-    for pattern, instrument_type in _cooperation_cues():
+    for pattern, instrument_type, cue_id in _cooperation_cues():
         for match in pattern.finditer(segment):
             start, end = sentence.start + match.start(), sentence.start + match.end()
             if any(s < end and start < e for s, e in taken):
                 continue
-            links.append(Link(start, end, "", instrument_type, "", "cooperation", f"cooperation:{pattern.pattern[:24]}"))
+            links.append(Link(start, end, "", instrument_type, "", "cooperation", f"cue:{cue_id}"))
             taken.append((start, end))
     links.sort(key=lambda lk: lk.start)
     links = _merge_repeats(links, text)
@@ -228,9 +252,7 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         next_start = links[i + 1].start if i + 1 < len(links) else sentence.end
         link.status = _status(text, sentence.start, previous_end, link, next_start)
         if not link.domain:
-            link.domain = _topic(text[link.end:min(sentence.end, link.end + 90)]) or passage_domain or DEFAULT_DOMAIN
-        if link.kind == "cooperation":
-            link.name = _domain_names()[link.domain]["dialogue" if link.instrument_type == "dialogue" else "cooperation"]
+            link.domain = _topic(text[link.end:min(sentence.end, link.end + 90)]) or passage_domain
     return links
 
 
@@ -322,35 +344,106 @@ def assign(sentence: Sentence, partners: list[Mention], links: list[Link]) -> li
     return list(found.values())
 
 
-def anchored(sentence: Sentence, links: list[Link]) -> bool:
+def anchored(sentence: Sentence, links: list[Link], profile: DocumentProfile | None = None) -> bool:
+    """Whether the sentence names the EU as a party: its name, an EU body, an instrument named after
+    it, or "we"/"both sides" in a text the EU speaks in."""
     text = sentence.text
     if _anchor().search(text):
         return True
     if any(m.label == "EU_BODY" for m in sentence.mentions):
         return True
+    if profile is not None and profile.eu_speaks and _speaker().search(text):
+        return True
     return any(_anchor().search(lk.name) for lk in links if lk.kind == "named")
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+def read_roles(sents: list[Sentence], profile: DocumentProfile) -> dict[tuple[str, int], Role]:
+    """The role of every partner mention in the given sentences, from one parse of each sentence."""
+    from pipeline.extract.nlp import load_nlp
+
+    todo = [s for s in sents if partners_in(s)]
+    if not todo:
+        return {}
+    nlp = load_nlp()
+    roles: dict[tuple[str, int], Role] = {}
+    for sent, doc in zip(todo, nlp.pipe((s.text for s in todo), disable=["secmine_ruler"])):
+        sent.doc = doc
+        eu = _eu_tokens(sent, doc, profile)
+        partners = partners_in(sent)
+        spans = {p.start: doc.char_span(p.start - sent.start, p.end - sent.start, alignment_mode="expand") for p in partners}
+        reader = RoleReader(doc, eu, list(spans.values()))
+        found = {}
+        for p in partners:
+            span = spans[p.start]
+            if span is not None and len(span):
+                found[p.start] = reader.role(span)
+        # The items of a written list share the role of the first one, which stands next to the
+        # word that governs them all (long lists are often parsed apart).
+        ordered = sorted({p.start: p for p in partners}.values(), key=lambda p: p.start)
+        for group in list_items(sent.text, [(p.start - sent.start, p.end - sent.start) for p in ordered]):
+            first = found.get(ordered[group[0]].start)
+            for i in group:
+                role = found.get(ordered[i].start)
+                if first is not None and (role is None or i != group[0]):
+                    found[ordered[i].start] = first if role is None or role.role != first.role else role
+        for start, role in found.items():
+            roles[(sent.passage.passage_id, start)] = role
+    return roles
+
+
+def _eu_tokens(sent: Sentence, doc, profile: DocumentProfile) -> set[int]:
+    """Token indices of the sentence that stand for the EU."""
+    spans = [(m.start(), m.end()) for m in _anchor().finditer(sent.text)]
+    spans += [(m.start - sent.start, m.end - sent.start) for m in sent.mentions if m.label == "EU_BODY"]
+    if profile.eu_speaks:
+        spans += [(m.start(), m.end()) for m in _speaker().finditer(sent.text)]
+    tokens: set[int] = set()
+    for start, end in spans:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            tokens.update(t.i for t in span)
+    return tokens
 
 
 # --- a document -------------------------------------------------------------------------------
 
-def document_facts(result: IngestResult, mentions: list[Mention], scores: list) -> list[Fact]:
+@dataclass
+class Context:
+    """What the rules of one document share: who speaks, the passages' domains, the partners' roles."""
+
+    profile: DocumentProfile
+    domains: dict[str, str]
+    roles: dict[tuple[str, int], Role] = field(default_factory=dict)
+    year: str = ""
+    parsed: dict[tuple[str, int], object] = field(default_factory=dict)  # (passage_id, sentence start) -> Doc
+
+
+def document_facts(result: IngestResult, mentions: list[Mention], scores: list,
+                   profile: DocumentProfile | None = None) -> list[Fact]:
     passages = {p.passage_id: p for p in result.passages}
     by_passage: dict[str, list[Mention]] = {}
     for m in mentions:
         by_passage.setdefault(m.passage_id, []).append(m)
-    domains = passage_domains(scores)
-    found_by_sentence: dict[tuple[str, int], list[Found]] = {}
+    profile = profile or describe_document(result, mentions)
+    ctx = Context(profile, passage_domains(scores), year=result.document.pub_date[:4])
     sentences_of: dict[str, list[Sentence]] = {}
+    for passage in result.passages:
+        if passage.kind in FACT_KINDS and passage.passage_id in by_passage:
+            sentences_of[passage.passage_id] = sentences(passage, by_passage[passage.passage_id])
+    ctx.roles = read_roles([s for sents in sentences_of.values() for s in sents], profile)
+    ctx.parsed = {(s.passage.passage_id, s.start): s.doc for sents in sentences_of.values() for s in sents if s.doc is not None}
+    found_by_sentence: dict[tuple[str, int], list[Found]] = {}
     facts: list[Fact] = []
     eu_seen = False
     for passage in result.passages:
-        if passage.kind not in FACT_KINDS or passage.passage_id not in by_passage:
+        sents = sentences_of.get(passage.passage_id)
+        if sents is None:
             continue
-        sents = sentences(passage, by_passage[passage.passage_id])
-        sentences_of[passage.passage_id] = sents
         if passage.kind == "footnote" and _bibliographic(passage.text):
             continue
-        found = passage_found(passage, sents, domains.get(passage.passage_id, ""), eu_seen)
+        found = passage_found(passage, sents, ctx.domains.get(passage.passage_id, ""), eu_seen, ctx)
         eu_seen = eu_seen or bool(_anchor().search(passage.text))
         for sent, items in found:
             found_by_sentence[(passage.passage_id, sent.start)] = items
@@ -371,25 +464,52 @@ def document_facts(result: IngestResult, mentions: list[Mention], scores: list) 
                 if listed:
                     _fill_groups(items, listed, passage)
                 elif items and not _bibliographic(passage.text):
-                    _join_note(passage, sentences_of.get(passage.passage_id, []), items, found_by_sentence, domains)
+                    _join_note(passage, sentences_of.get(passage.passage_id, []), items, found_by_sentence, ctx)
+    facts.extend(document_signatory_facts(result, profile, ctx))
     for (passage_id, _), items in found_by_sentence.items():
         passage = passages[passage_id]
         for item in items:
-            facts.extend(_facts_of(item, passage, result, by_passage.get(passage_id, [])))
+            facts.extend(_facts_of(item, passage, result, by_passage.get(passage_id, []), ctx))
     return facts
 
 
-def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen: bool = False) -> list[tuple[Sentence, list[Found]]]:
+def document_signatory_facts(result: IngestResult, profile: DocumentProfile, ctx: Context) -> list[Fact]:
+    """A joint statement, declaration or joint readout: one fact per co-signatory, on the document itself."""
+    if not profile.joint or not profile.signatories or not profile.title_passage:
+        return []
+    passage = next(p for p in result.passages if p.passage_id == profile.title_passage)
+    rule = fact_rules()["signatory-document"]
+    title = " ".join(profile.title.split())
+    counts: dict[str, int] = {}
+    for domain in ctx.domains.values():
+        counts[domain] = counts.get(domain, 0) + 1
+    domain = max(counts, key=lambda d: (counts[d], d)) if counts else ""
+    return [
+        Fact(doc_id=passage.doc_id, passage_id=passage.passage_id, page=passage.page, partner=m.canonical,
+             partner_iso3=m.partner_iso3, partner_kind=m.partner_kind or "country", instrument=title,
+             instrument_type="joint_statement", domain=domain, mode=_type_modes().get("joint_statement", ""),
+             status="signed", year=ctx.year, evidence=title, start=profile.title_start, end=profile.title_end,
+             rule_id=f"fact:signatory-document|{profile.type_rule or 'doctype:joint'}", source_doc=result.document.source,
+             role="partner", basis=rule["basis"], confidence=float(rule["confidence"]))
+        for m in profile.signatories
+    ]
+
+
+def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen: bool = False,
+                  ctx: Context | None = None) -> list[tuple[Sentence, list[Found]]]:
     """The links and partners of every sentence of a passage, with the rules across sentences.
 
     ``eu_seen``: the document named the EU before this passage."""
+    ctx = ctx or Context(DocumentProfile(), {})
     out: list[tuple[Sentence, list[Found]]] = []
     last_partners: list[Mention] = []
     previous: list[Found] = []
     for sent in sents:
-        partners = partners_in(sent)
+        named = partners_in(sent)
+        roles = {p.start: ctx.roles.get((passage.passage_id, p.start), Role("partner", "role:unparsed")) for p in named}
+        partners = [p for p in named if roles[p.start].makes_fact]
         links = links_in(sent, domain)
-        is_anchored = anchored(sent, links)
+        is_anchored = anchored(sent, links, ctx.profile)
         items = assign(sent, partners, links)
         # A link to an unnamed group ("with 21 countries") waits for a note that lists them.
         items += [Found(lk, [], sent.start, sent.end, lk.rule_id) for lk in links
@@ -405,11 +525,16 @@ def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen:
                 _resolve_generic(f.link, [lk for lk in named_before if lk.start < f.link.start], domain)
         # A bare head that names nothing ("an agreement with X") says too little to keep.
         items = [f for f in items if not (f.link.kind == "generic" and f.link.bare)]
+        if is_anchored:
+            items += _unlinked(sent, partners, roles, items, domain)
+            items += _signatory_links(sent, links, ctx.profile)
+        for f in items:
+            f.roles.update({p.start: roles[p.start] for p in f.partners if p.start in roles})
         # "for its closest partners": the partners of the last sentence that named some.
-        if not partners and last_partners:
+        if not named and last_partners:
             for lk in links:
                 if lk.kind == "named" and _anaphor().search(sent.text[lk.end - sent.start:]):
-                    items.append(Found(lk, list(last_partners), sent.start, sent.end, "anaphor:partners"))
+                    items.append(Found(lk, list(last_partners), sent.start, sent.end, lk.rule_id, fact_rule="anaphor-partners"))
         # "These space security dialogues ...": names the links of the sentence before.
         first = next((m for m in sent.mentions if m.label == "INSTRUMENT" and m.instrument_type not in NOT_LINKS), None)
         if first is not None and previous and _DEMONSTRATIVE.match(sent.passage.text[sent.start:first.start]):
@@ -418,13 +543,79 @@ def passage_found(passage: Passage, sents: list[Sentence], domain: str, eu_seen:
                     f.link.name, f.link.kind = first.canonical, "named"
                     f.link.instrument_type = first.instrument_type or f.link.instrument_type
                     f.link.domain = first.domain or f.link.domain
-                    f.rule_id += "|anaphor:instrument"
+                    f.fact_rule = "anaphor-instrument"
         eu_seen = eu_seen or is_anchored
         if partners:
             last_partners = list({p.canonical: p for p in partners}.values())
         previous = items
         out.append((sent, items))
     return out
+
+
+def _unlinked(sent: Sentence, partners: list[Mention], roles: dict[int, Role], items: list[Found], domain: str) -> list[Found]:
+    """Partners and beneficiaries that no link took: a cooperation of the whole sentence, named
+    after nothing ("The EU and Japan agreed to ...", "We will support Moldova")."""
+    taken = {p.start for f in items for p in f.partners}
+    left = [p for p in partners if p.start not in taken]
+    if not left:
+        return []
+    text = sent.passage.text
+    out = []
+    for rule, who in (("joint-action", [p for p in left if roles[p.start].role == "partner"]),
+                      ("support", [p for p in left if roles[p.start].role == "beneficiary"])):
+        if not who:
+            continue
+        link = Link(sent.start, sent.start, "", GENERIC_TYPE, "", "cooperation", "", fact_rule=rule)
+        link.domain = _topic(text[sent.start:sent.end]) or domain
+        link.status = _first_cue(text[sent.start:sent.end]) or "cooperating"
+        if link.status in ("signed", "established"):
+            link.status = "cooperating"
+        out.append(Found(link, who, sent.start, sent.end, "", fact_rule=rule))
+    return out
+
+
+def _signatory_links(sent: Sentence, links: list[Link], profile: DocumentProfile) -> list[Found]:
+    """In a joint text, "we"/"both sides" establish, launch, sign or commit to an instrument: each
+    co-signatory is its partner."""
+    if not profile.joint or not profile.signatories or sent.doc is None and not _speaker().search(sent.text):
+        return []
+    speakers = [m for m in _speaker().finditer(sent.text)]
+    if not speakers:
+        return []
+    out = []
+    for link in links:
+        if link.kind not in ("named", "generic") or link.instrument_type in NOT_LINKS or link.bare:
+            continue
+        if sent.doc is not None and not _speaker_governs(sent, link, speakers):
+            continue
+        out.append(Found(link, list(profile.signatories), sent.start, sent.end, link.rule_id, fact_rule="signatory-instrument",
+                         roles={m.start: Role("partner", "role:signatory") for m in profile.signatories}))
+    return out
+
+
+def _speaker_governs(sent: Sentence, link: Link, speakers: list[re.Match[str]]) -> bool:
+    """The link's governing verb has a speaker ("we", "both sides") among its subjects and is not a
+    verb of talking about something ("we discussed the agreement")."""
+    doc = sent.doc
+    span = doc.char_span(link.start - sent.start, link.end - sent.start, alignment_mode="expand")
+    if span is None:
+        return False
+    speaker_tokens = set()
+    for m in speakers:
+        sp = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if sp is not None:
+            speaker_tokens.update(t.i for t in sp)
+    token = span.root
+    for _ in range(8):
+        if token.head.i == token.i:
+            break
+        token = token.head
+        subjects = clause_subjects(token)
+        if subjects:
+            if any(s.i in speaker_tokens for s in subjects):
+                return not is_word("hostile_verb", token)
+            return False
+    return False
 
 
 def _resolve_generic(link: Link, named_before: list[Link], domain: str) -> None:
@@ -501,43 +692,51 @@ def _fill_groups(items: list[Found], listed: list[Mention], note: Passage) -> No
         group = f.link.group
         if group is None or (group and group != len(listed)):
             continue
-        items.append(Found(f.link, list(listed), f.start, f.end, f"{f.link.rule_id}|note-list:{note.passage_id}", evidence=note.text))
+        items.append(Found(f.link, list(listed), f.start, f.end, f"{f.link.rule_id}|note-list:{note.passage_id}",
+                           evidence=note.text, fact_rule="footnote-list"))
 
 
-def _join_note(note: Passage, note_sents: list[Sentence], items: list[Found], found_by_sentence: dict, domains: dict) -> None:
+def _join_note(note: Passage, note_sents: list[Sentence], items: list[Found], found_by_sentence: dict, ctx: Context) -> None:
     """A note in prose with partners and a word of cooperation ("coordination is also pursued with
     the United Kingdom") joins them to the instrument of the sentence that cites it."""
     anchor = items[0].link
     for sent in note_sents:
         key = (note.passage_id, sent.start)
         own = found_by_sentence.get(key)
-        if own:
+        if own and any(f.link.kind != "cooperation" for f in own):
             continue
-        partners = list({p.canonical: p for p in partners_in(sent)}.values())
+        partners = [p for p in {p.canonical: p for p in partners_in(sent)}.values()
+                    if ctx.roles.get((note.passage_id, p.start), Role("partner", "")).makes_fact]
         links = [lk for lk in links_in(sent, anchor.domain) if lk.kind == "cooperation"]
         if not partners or not links:
             continue
-        joined = replace(anchor, status=links[0].status, start=links[0].start, end=links[0].end, rule_id=f"{links[0].rule_id}|note-of:{anchor.rule_id}")
-        found_by_sentence[key] = [Found(joined, partners, sent.start, sent.end, joined.rule_id)]
+        joined = replace(anchor, status=links[0].status, start=links[0].start, end=links[0].end, rule_id=links[0].rule_id)
+        found_by_sentence[key] = [Found(joined, partners, sent.start, sent.end, joined.rule_id, fact_rule="footnote-note")]
 
 
-def _facts_of(item: Found, passage: Passage, result: IngestResult, mentions: list[Mention]) -> list[Fact]:
+def _facts_of(item: Found, passage: Passage, result: IngestResult, mentions: list[Mention], ctx: Context) -> list[Fact]:
     text = passage.text
     sentence = " ".join(text[item.start:item.end].split())
     evidence = sentence if not item.evidence else f"{sentence} [note {passage_marker(result, item)}: {' '.join(item.evidence.split())}]"
-    year = _year(mentions, item.start, item.end)
     link = item.link
+    rule_name = item.fact_rule or link.fact_rule
+    rule = fact_rules()[rule_name]
+    year = link_year(item, passage, mentions, ctx)
     mode = next((m for m, p in _mode_cues() if p.search(sentence)), "") or _type_modes().get(link.instrument_type, "")
-    return [
-        Fact(
+    facts = []
+    for p in item.partners:
+        role = item.role_of(p)
+        rule_id = "|".join(x for x in (f"fact:{rule_name}", link.rule_id if link.rule_id.startswith("cue:") else "", role.rule_id) if x)
+        confidence = float(rule["confidence"]) - (0.15 if role.rule_id in ("role:default", "role:fragment", "role:unparsed") else 0.0)
+        facts.append(Fact(
             doc_id=passage.doc_id, passage_id=passage.passage_id, page=passage.page,
             partner=p.canonical, partner_iso3=p.partner_iso3, partner_kind=p.partner_kind or "country",
-            instrument=link.name, instrument_type=link.instrument_type or "partnership", domain=link.domain or "defence_general",
+            instrument=link.name, instrument_type=link.instrument_type or GENERIC_TYPE, domain=link.domain,
             mode=mode, status=link.status, year=year, evidence=evidence, start=item.start, end=item.end,
-            rule_id=item.rule_id, source_doc=result.document.source,
-        )
-        for p in item.partners
-    ]
+            rule_id=rule_id, source_doc=result.document.source, role=role.role if role.makes_fact else "partner",
+            basis=rule["basis"], confidence=round(max(0.05, confidence), 2),
+        ))
+    return facts
 
 
 def passage_marker(result: IngestResult, item: Found) -> str:
@@ -546,8 +745,67 @@ def passage_marker(result: IngestResult, item: Found) -> str:
     return note.marker if note else ""
 
 
-def _year(mentions: list[Mention], start: int, end: int) -> str:
-    for m in mentions:
-        if m.label == "DATE" and start <= m.start < end and re.match(r"^\d{4}", m.canonical):
+# Words before a date that make it a deadline or a target, not when the instrument came about.
+_TARGET_BEFORE = re.compile(r"\b(by|until|till|before|through|to|towards|toward|beyond|after|ahead of|no later than|up to)\s+(the\s+(end|middle|start|beginning|first half|second half)\s+of\s+)?$", re.I)
+_YEAR_IN_NAME = re.compile(r"\((19|20)\d\d\)|^(19|20)\d\d\b|\b(19|20)\d\d$")
+
+
+def link_year(item: Found, passage: Passage, mentions: list[Mention], ctx: Context) -> str:
+    """The year the text attaches to the instrument: in its name ("(2019)", "the 2019 declaration"),
+    a date in its own clause that is not a target ("signed in 2019", "since 2016", not "by 2050"),
+    or, for the joint text's own instruments, the document's year."""
+    link = item.link
+    in_name = _YEAR_IN_NAME.search(link.name or "")
+    if in_name:
+        return re.search(r"(19|20)\d\d", in_name.group(0)).group(0)
+    text = passage.text
+    dates = [m for m in mentions if m.label == "DATE" and item.start <= m.start < item.end and re.match(r"^\d{4}", m.canonical)]
+    sent = _sentence_doc(item, passage, ctx)
+    for m in sorted(dates, key=lambda m: abs(m.start - link.start)):
+        if _TARGET_BEFORE.search(text[max(item.start, m.start - 40):m.start]):
+            continue
+        if link.start <= m.start < link.end and link.kind == "named":
             return m.canonical[:4]
+        if sent is not None and not _same_clause(sent, item.start, link, m):
+            continue
+        if sent is None and not _between_links(item, m):
+            continue
+        return m.canonical[:4]
+    if item.fact_rule == "signatory-instrument" and ctx.year:
+        return ctx.year
     return ""
+
+
+def _sentence_doc(item: Found, passage: Passage, ctx: Context):
+    return ctx.parsed.get((passage.passage_id, item.start))
+
+
+def _same_clause(doc, offset: int, link: Link, date: Mention) -> bool:
+    """The date hangs from the instrument or from the verb that governs it."""
+    link_span = doc.char_span(link.start - offset, max(link.end, link.start + 1) - offset, alignment_mode="expand")
+    date_span = doc.char_span(date.start - offset, date.end - offset, alignment_mode="expand")
+    if link_span is None or date_span is None or len(link_span) == 0:
+        return True
+    link_tokens = {t.i for t in link_span}
+    chain = []
+    token = link_span.root
+    for _ in range(10):
+        chain.append(token)
+        if token.head.i == token.i or token.dep_ in ("ROOT",):
+            break
+        if token.dep_ in ("ccomp", "advcl", "relcl", "conj") and token.i != link_span.root.i:
+            break
+        token = token.head
+    governors = {t.i for t in chain} | link_tokens
+    node = date_span.root
+    for _ in range(10):
+        if node.i in governors:
+            return True
+        if node.head.i == node.i:
+            break
+        node = node.head
+    return False
+
+
+def _between_links(item: Found, date: Mention) -> bool:
+    return item.link.start - 60 <= date.start <= item.link.end + 60

@@ -19,7 +19,7 @@ COLUMNS = {
     "partners_without_statements": ["partner", "partner_iso3", "partnership_as_printed", "source_doc", "source_table"],
     "cooperation_elements": ["partner", "partner_iso3", "domain", "mode", "mode_text", "qualifiers", "source_doc", "source_table", "page", "evidence"],
     "dialogues": ["partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "source_doc", "source_table", "page", "evidence"],
-    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts"],
+    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts", "basis", "confidence"],
 }
 
 

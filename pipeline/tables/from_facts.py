@@ -12,9 +12,11 @@ cooperation_elements: the mode of each fact with its instrument as the qualifier
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from pipeline.facts import instrument_key
 from pipeline.records import Document, Fact
+from pipeline.resources import table_rows
 from pipeline.tables.source import domain_code
 
 _MODE_LABELS = {
@@ -30,9 +32,25 @@ _MODE_LABELS = {
 }
 
 
+def instrument_label(fact: Fact) -> str:
+    """The instrument a table row names: the fact's own, else, for a cooperation or a dialogue that
+    names none, the analysts' label of its domain ("Maritime security cooperation"); "" when the
+    fact has neither an instrument nor a domain."""
+    if fact.instrument:
+        return fact.instrument
+    labels = {r["domain"]: r for r in table_rows("domain_names.csv")}
+    if fact.domain not in labels:
+        return ""
+    return labels[fact.domain]["dialogue" if fact.instrument_type == "dialogue" else "cooperation"]
+
+
 def partnerships(facts: list[Fact]) -> list[dict]:
     rows: dict[tuple, dict] = {}
     for f in facts:
+        label = instrument_label(f)
+        if not label:
+            continue
+        f = replace(f, instrument=label)
         key = (f.partner, instrument_key(f.instrument), f.status, f.source_doc)
         if key in rows:
             rows[key]["supporting_facts"] += 1
@@ -41,7 +59,7 @@ def partnerships(facts: list[Fact]) -> list[dict]:
             "partner": f.partner, "partner_iso3": f.partner_iso3, "partner_kind": f.partner_kind,
             "instrument": f.instrument, "instrument_type": f.instrument_type, "status": f.status, "domain": f.domain,
             "evidence": f.evidence, "source_doc": f.source_doc, "page": f.page, "passage_id": f.passage_id,
-            "supporting_facts": 1,
+            "supporting_facts": 1, "basis": f.basis, "confidence": f.confidence,
         }
     return list(rows.values())
 
@@ -68,7 +86,7 @@ def dialogues(facts: list[Fact], documents: dict[str, Document]) -> list[dict]:
         if f.instrument_type != "dialogue":
             continue
         key = (f.partner, f.domain, f.source_doc)
-        names[key].add(instrument_key(f.instrument))
+        names[key].add(instrument_key(instrument_label(f) or "dialogue"))
         found.setdefault(key, {
             "partner": f.partner, "partner_iso3": f.partner_iso3, "domain": f.domain,
             "as_of": documents[f.doc_id].pub_date if f.doc_id in documents else "",
@@ -85,6 +103,7 @@ def cooperation_elements(facts: list[Fact]) -> list[dict]:
     for f in facts:
         if not f.mode:
             continue
+        f = replace(f, instrument=instrument_label(f))
         key = (f.partner, f.domain, f.mode, instrument_key(f.instrument), f.source_doc)
         rows.setdefault(key, {
             "partner": f.partner, "partner_iso3": f.partner_iso3, "domain": f.domain, "mode": f.mode,
