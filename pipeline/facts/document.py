@@ -112,9 +112,19 @@ def describe_document(result: IngestResult, mentions: list[Mention]) -> Document
         profile.joint = True
         profile.signatories = list(signatories.values())
         profile.eu_speaks = True
-    elif doc_type == "council_conclusions" or (eu_in_authors and not signatories):
+    elif doc_type == "council_conclusions" or (eu_in_authors and not signatories) or _eu_byline(result, passage):
         profile.eu_speaks = True
     return profile
+
+
+def _eu_byline(result: IngestResult, title_passage: Passage) -> bool:
+    """A short "By the European Commissioner for ..." line under the title."""
+    for passage in result.passages[:TITLE_PASSAGES]:
+        if passage is title_passage or len(passage.text.split()) > 30:
+            continue
+        if re.match(r"^\s*(By|From|Statement by|Remarks by|Speech by|Op-ed by)\s", passage.text) and _eu_speaker().search(passage.text):
+            return True
+    return False
 
 
 def _joined_to_eu(text: str, mention: Mention, end: int) -> bool:

@@ -153,10 +153,13 @@ class RoleReader:
     and "we"/"both sides" when the document's speakers include the EU.
     """
 
-    def __init__(self, doc: Doc | Span, eu: set[int], partner_spans: list[Span] | None = None):
+    def __init__(self, doc: Doc | Span, eu: set[int], partner_spans: list[Span] | None = None,
+                 kinds: list[str] | None = None):
         self.doc = doc
         self.eu = eu
         self.spans = [s for s in partner_spans or [] if s is not None and len(s)]
+        # partner_kind (country or organisation) of each span's tokens
+        self._kind = {t.i: k for s, k in zip(partner_spans or [], kinds or []) if s is not None for t in s}
         self.partners = {t.i for s in self.spans for t in s}
         # A list item hung inside another name ("the Democratic Republic of the Congo and Zambia"
         # parsed as "Congo and Zambia"): climb from the name's root instead.
@@ -254,6 +257,8 @@ class RoleReader:
             return self._role_of(governor, depth + 1)
         if is_word("of_preposition", prep) and is_word("quantity_noun", governor):
             return self._role_of(governor, depth + 1)
+        if is_word("of_preposition", prep) and is_word("agency_noun", governor):
+            return Role("partner", _rule("agency_noun"))
         if is_word("of_preposition", prep):
             if is_word("person_title", governor) or governor.ent_type_ == "PERSON" or any(is_word("person_title", c) for c in governor.children):
                 return self._role_of(governor, depth + 1)
@@ -264,6 +269,14 @@ class RoleReader:
             target = governor.head if governor.lower_ == "such" else governor
             return self._role_of(target, depth + 1)
         if is_word("venue_preposition", prep):
+            # "funding programmes in Niger": support given in a state goes to it; "the EU mission
+            # deployed in Mali": the host of an EU mission works with it. A body is only a venue.
+            if self._kind.get(token.i) == "country" and prep.lower_ in ("in", "inside", "throughout", "across"):
+                chain = [governor, governor.head] if governor.head.i != governor.i else [governor]
+                if any(is_word("support_word", t) for t in chain):
+                    return Role("beneficiary", _rule("support_word") + "-in")
+                if any(is_word("host_word", t) for t in chain) and _touches(self.doc, self.eu):
+                    return Role("partner", _rule("host_word"))
             return Role("venue", _rule("venue_preposition"))
         return Role("subject", _rule("topic_preposition"))
 

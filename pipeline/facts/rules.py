@@ -373,7 +373,7 @@ def read_roles(sents: list[Sentence], profile: DocumentProfile) -> dict[tuple[st
         eu = _eu_tokens(sent, doc, profile)
         partners = partners_in(sent)
         spans = {p.start: doc.char_span(p.start - sent.start, p.end - sent.start, alignment_mode="expand") for p in partners}
-        reader = RoleReader(doc, eu, list(spans.values()))
+        reader = RoleReader(doc, eu, [spans[p.start] for p in partners], [p.partner_kind or "country" for p in partners])
         found = {}
         for p in partners:
             span = spans[p.start]
@@ -388,6 +388,13 @@ def read_roles(sents: list[Sentence], profile: DocumentProfile) -> dict[tuple[st
                 role = found.get(ordered[i].start)
                 if first is not None and (role is None or i != group[0]):
                     found[ordered[i].start] = first if role is None or role.role != first.role else role
+        # "EU Border Assistance Mission to Moldova", "EUTM Somalia": a state named inside an EU
+        # instrument's name is that instrument's counterpart.
+        eu_named = [m for m in sent.mentions if m.label == "INSTRUMENT" and _anchor().search(sent.passage.text[m.start:m.end])]
+        for p in partners:
+            if any(m.start <= p.start and p.end <= m.end for m in eu_named) and not re.search(
+                    r"\b(in|at|on|for the|of the)\s+(the\s+)?$", sent.passage.text[max(0, p.start - 12):p.start]):
+                found[p.start] = Role("partner", "role:instrument-party")
         for start, role in found.items():
             roles[(sent.passage.passage_id, start)] = role
     return roles
