@@ -127,3 +127,12 @@ def test_rule_ids_are_names_not_patterns(tmp_path):
     facts, _ = run(tmp_path, note("The EU cooperates on maritime security with Oman."))
     assert facts and all(not set(f.rule_id) & set("\\()[]?*+") for f in facts)
     assert facts[0].rule_id.startswith("fact:cooperation-cue|cue:")
+
+
+def test_every_rule_id_part_is_declared_in_a_data_file(tmp_path):
+    from pipeline.facts import declared_rule_ids
+
+    facts, _ = run(tmp_path, JOINT, "eu-korea.md")
+    more, _ = run(tmp_path, note("The EU cooperates on maritime security with Oman, and supports Kenya's coast guard."))
+    parts = {part for f in facts + more for part in f.rule_id.split("|")}
+    assert parts and parts <= declared_rule_ids()

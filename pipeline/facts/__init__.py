@@ -30,6 +30,18 @@ def extract_facts(result: IngestResult, mentions: list[Mention], scores: list) -
     return document_facts(result, mentions, scores, profile)
 
 
+def declared_rule_ids() -> set[str]:
+    """Every id the facts stage may write into ``rule_id`` (its parts are joined by "|"), from the
+    data files that declare them: fact rules, cooperation cues, roles and document types."""
+    from pipeline.resources import table_rows
+
+    ids = {f"fact:{r['id']}" for r in table_rows("fact_rules.csv")}
+    ids |= {f"cue:{r['id']}" for r in table_rows("cooperation_cues.csv")}
+    ids |= {f"role:{r['id']}" for r in table_rows("role_words.csv") + table_rows("role_rules.csv")}
+    ids |= {f"doctype:{r['id']}" for r in table_rows("document_types.csv")}
+    return ids
+
+
 _YEAR_SUFFIX = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
 _QUOTES = "'\"\u2018\u2019\u201c\u201d"
 

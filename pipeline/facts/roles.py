@@ -215,6 +215,10 @@ class RoleReader:
             return Role("partner", "role:fragment") if self.eu else Role("subject", "role:default")
         return Role("subject", "role:default")
 
+    def _speaker_owned(self, noun: Token) -> bool:
+        """"our dialogue between ...": the noun belongs to the EU or to "we"."""
+        return any(c.i in self.eu for c in noun.children if c.dep_ == "poss")
+
     def _possessor(self, token: Token, depth: int) -> Role:
         noun = token.head
         if is_word("threat_word", noun):
@@ -231,6 +235,12 @@ class RoleReader:
         governor = prep.head if prep.head.i != prep.i else prep
         # "on the margins of", "in the framework of": the noun before "of" decides.
         if is_word("partner_preposition", prep):
+            if is_word("conformity_word", governor):
+                return Role("subject", _rule("conformity_word"))
+            if prep.lower_ in ("between", "among", "amongst") and not _touches(_conjuncts(token), self.eu) \
+                    and not self._speaker_owned(governor):
+                # "the border issues between Kyrgyzstan and Tajikistan": two others, not the EU
+                return Role("subject", _rule("partner_preposition") + "-third-party")
             owner = [c for c in governor.children if c.dep_ == "poss" and c.i not in self.eu and c.i in self.partners]
             if owner:  # "Russia's cooperation with Iran": a third party's own ties
                 return Role("subject", _rule("partner_preposition") + "-third-party")

@@ -496,7 +496,7 @@ def document_signatory_facts(result: IngestResult, profile: DocumentProfile, ctx
              partner_iso3=m.partner_iso3, partner_kind=m.partner_kind or "country", instrument=title,
              instrument_type="joint_statement", domain=domain, mode=_type_modes().get("joint_statement", ""),
              status="signed", year=ctx.year, evidence=title, start=profile.title_start, end=profile.title_end,
-             rule_id=f"fact:signatory-document|{profile.type_rule or 'doctype:joint'}", source_doc=result.document.source,
+             rule_id=f"fact:signatory-document|{profile.type_rule}", source_doc=result.document.source,
              role="partner", basis=rule["basis"], confidence=float(rule["confidence"]))
         for m in profile.signatories
     ]
@@ -593,6 +593,8 @@ def _signatory_links(sent: Sentence, links: list[Link], profile: DocumentProfile
     for link in links:
         if link.kind not in ("named", "generic") or link.instrument_type in NOT_LINKS or link.bare:
             continue
+        if re.search(r"\bsummit\b", link.name, re.I) and link.instrument_type != "joint_statement":
+            continue  # a summit is a meeting, not an instrument the signatories join
         if sent.doc is not None and not _speaker_governs(sent, link, speakers):
             continue
         out.append(Found(link, list(profile.signatories), sent.start, sent.end, link.rule_id, fact_rule="signatory-instrument",
