@@ -2,7 +2,7 @@
 
 Every run (and ``secmine tables``) ends with ``record_run(DIR)``: it compares the rows of
 cooperation.csv and of each table, by ``row_key``, with a snapshot the previous run left in
-``DIR/.secmine/snapshot.json``, writes ``DIR/changes.md`` and ``DIR/changes.csv``, and
+``DIR/.secmine/snapshot.json.gz``, writes ``DIR/changes.md`` and ``DIR/changes.csv``, and
 replaces the snapshot. Each added, removed or changed row gets a reason, in this order:
 
 1. ``correction``: an analyst's verdict on that row was imported since (``pipeline/review.py``);
@@ -22,6 +22,7 @@ tables: secmine version, inputs, settings, model card), which the workbook's Run
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import html
 import io
@@ -32,12 +33,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import read_frame, read_records, write_text
+from pipeline.io import atomic_path, read_frame, read_records, write_text
 from pipeline.review import STATE_DIR, Correction, load_corrections, stale_corrections
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT = f"{STATE_DIR}/snapshot.json"
+SNAPSHOT = f"{STATE_DIR}/snapshot.json.gz"
 RUN_MANIFEST = f"{STATE_DIR}/run.json"
 CHANGES_MD = "changes.md"
 CHANGES_CSV = "changes.csv"
@@ -387,17 +388,19 @@ def record_run(out_dir: str | Path) -> ChangeReport:
     out_dir = Path(out_dir)
     path = out_dir / SNAPSHOT
     try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            previous = json.load(handle)
         if previous.get("format") != 1:
             previous = None
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, json.JSONDecodeError, OSError, EOFError):  # none, or damaged: start afresh
         previous = None
     current = take_snapshot(out_dir)
     report = compare(previous, current)
     report.stale = stale_corrections(out_dir)
     write_text(out_dir / CHANGES_CSV, _changes_csv(report))
     write_text(out_dir / CHANGES_MD, changes_markdown(report, out_dir))
-    write_text(path, json.dumps(current, ensure_ascii=False, sort_keys=True) + "\n")
+    with atomic_path(path) as tmp, gzip.open(tmp, "wt", encoding="utf-8") as handle:
+        json.dump(current, handle, ensure_ascii=False, sort_keys=True)
     for correction in report.stale:
         log.warning("correction no longer matches a row: %s", correction.describe())
     return report

@@ -510,7 +510,10 @@ def _rows_of(path: Path) -> list[tuple[str, dict]]:
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
-        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # a damaged or mislabelled file: say which, in one line
+            raise ValueError(f"{path}: not a readable workbook ({type(exc).__name__}: {exc})") from None
         rows = []
         for sheet in book.worksheets:
             values = list(sheet.iter_rows(values_only=True))
@@ -572,6 +575,8 @@ def import_review(path: str | Path, out_dir: str | Path) -> ImportReport:
     path, out_dir = Path(path), Path(out_dir)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    if not (out_dir / "documents.csv").exists():
+        raise FileNotFoundError(f"{out_dir}: no outputs here to keep verdicts for; run `secmine run --out {out_dir}` first")
     originals = _originals(out_dir)
     stored = load_corrections(out_dir)
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()

@@ -40,6 +40,23 @@ def test_version(capsys):
     assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"secmine {pipeline.__version__}"
 
 
+def test_quiet_and_verbose_set_the_logging_levels(tmp_path, capsys, monkeypatch):
+    import logging
+    import os
+
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"))  # restored after
+
+    from pipeline.cli import _parser, _set_verbosity
+
+    for argv, level in ((["-q", "tables"], logging.ERROR), (["tables", "-v"], logging.INFO), (["-vv", "tables"], logging.DEBUG),
+                        (["tables"], logging.WARNING)):
+        _set_verbosity(_parser().parse_args(argv))
+        assert logging.getLogger("pipeline").level == level, argv
+    logging.getLogger("pipeline").setLevel(logging.NOTSET)
+    assert main(["-q", "review", "export", "--out", str(tmp_path)]) == 2  # errors still go to stderr
+    assert "no cooperation.csv or tables here" in capsys.readouterr().err
+
+
 def test_import_pipeline_is_cheap_and_exposes_the_api():
     import subprocess
     import sys
@@ -133,6 +150,15 @@ def test_run_review_and_changes_through_the_api_and_command_line(prefect, tmp_pa
 
     found = asyncio.run(artifacts())
     assert len(found) == 2 and all(a.type == "table" for a in found)
+
+    # A verdict on a table row only, then a run with nothing else new: the tables are rebuilt for it.
+    japan = next(r for r in read_csv(out / "tables" / "partnerships.csv") if r["partner"] == "Japan")
+    (tmp_path / "fix.csv").write_text(f"row_key,domain\n{japan['row_key']},maritime_security\n", encoding="utf-8")
+    assert main(["-q", "review", "import", str(tmp_path / "fix.csv"), "--out", str(out)]) == 0
+    assert main(["-q", "run", str(docs), "--out", str(out)]) == 0
+    japan = next(r for r in read_csv(out / "tables" / "partnerships.csv") if r["row_key"] == japan["row_key"])
+    assert japan["domain"] == "maritime_security" and japan["reviewed"] == "corrected"
+    assert {(c["table"], c["change"], c["reason"]) for c in read_csv(out / "changes.csv")} == {("partnerships", "changed", "correction")}
 
     # --quiet prints nothing on stdout.
     assert main(["run", str(docs), "--out", str(out), "--quiet"]) == 0

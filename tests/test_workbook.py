@@ -69,6 +69,8 @@ def test_every_sheet_is_a_filtered_table_with_frozen_header_widths_and_wrapped_e
             letter = sheet.cell(row=1, column=column).column_letter
             assert sheet.column_dimensions[letter].width >= 30
             assert sheet.cell(row=2, column=column).alignment.wrap_text
+            long = [r for r in range(2, sheet.max_row + 1) if len(str(sheet.cell(row=r, column=column).value)) > 2 * sheet.column_dimensions[letter].width]
+            assert all((sheet.row_dimensions[r].height or 0) >= 30 for r in long), name  # the row grows to its text
         if "partner" in header and sheet.max_row > 1:
             letter = sheet.cell(row=1, column=header.index("partner") + 1).column_letter
             assert sheet.column_dimensions[letter].width >= len("United States")

@@ -144,7 +144,7 @@ def write_heatmaps(frames: dict[str, pd.DataFrame], documents: list, folder: str
             rows["total"] = pd.to_numeric(rows["ministerial"], errors="coerce").fillna(0) + pd.to_numeric(rows["policy"], errors="coerce").fillna(0)
         panels, span = panels_of(rows, values)
         documents_used = rows["source_doc"].nunique()
-        subtitle = (f"{len(rows)} rows from {documents_used} document{'s' if documents_used != 1 else ''}, "
+        subtitle = (f"{len(rows)} row{'s' if len(rows) != 1 else ''} from {documents_used} document{'s' if documents_used != 1 else ''}, "
                     f"as of {span}" + (f"; built {built_at}" if built_at else ""))
         fig = heatmap_figure(panels, title, subtitle, value_label)
         folder.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from copy import copy
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ NUMBER_FORMATS = {"year": "0", "page": "0", "pages": "0", "pages_read": "0", "mi
                   "supporting_facts": "0", "start": "0", "end": "0", "confidence": "0.00"}
 SHEET_ORDER = ("cooperation", "partnerships", "joint_statements", "partners_without_statements", "cooperation_elements", "dialogues")
 MAX_WIDTH, MAX_WRAP_WIDTH, MIN_WIDTH = 40, 70, 6
+ROW_HEIGHT = 15  # points per line of 11-point text
 FACT_ORDER = ("partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "domain", "mode", "status", "year",
               "evidence", "source_doc", "page", "role", "basis", "confidence", "reviewed", "row_key")
 
@@ -82,13 +85,18 @@ def is_formula(cell: Cell) -> bool:
     return cell.data_type == "f"
 
 
+@lru_cache(maxsize=4096)
+def _file_uri(path: str) -> str | None:
+    try:
+        return Path(path).resolve().as_uri()
+    except (ValueError, OSError, UnicodeError):  # a name that is no valid URI: no link
+        return None
+
+
 def file_link(path: str, page: Any = None) -> str | None:
     """A ``file://`` URI for a source file, with ``#page=N`` for PDFs; None when there is no file."""
-    if not path:
-        return None
-    try:
-        uri = Path(path).resolve().as_uri()
-    except (ValueError, OSError, UnicodeError):
+    uri = _file_uri(path) if path else None
+    if uri is None:
         return None
     page = _clean(page)
     if Path(path).suffix.lower() == ".pdf" and isinstance(page, (int, float)) and page >= 1:
@@ -104,9 +112,43 @@ def _widths(frame: pd.DataFrame) -> dict[str, float]:
     for column in frame.columns:
         sample = frame[column].head(500).map(lambda v: len(str(_clean(v) or "")))
         typical = float(sample.quantile(0.9)) if len(sample) else 0.0
-        cap = MAX_WRAP_WIDTH if column in WRAP else MAX_WIDTH
+        cap = MAX_WRAP_WIDTH if column in WRAP else (60 if column in ("source_doc", "source", "path") else MAX_WIDTH)
         widths[column] = max(30 if column in WRAP else MIN_WIDTH, min(cap, max(len(str(column)) + 3, typical + 2)))
     return widths
+
+
+class _StyleCache:
+    """Cell styles by (kind, grey, link), set the slow way once and copied after (openpyxl looks
+    every style object up in the workbook's lists when it is set: 20,000 rows took minutes)."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple, Any] = {}
+
+    def apply(self, cell: Cell, kind: str, grey: bool, link: bool) -> None:
+        key = (kind, grey, link)
+        if key in self.made:
+            quote = cell.quotePrefix
+            cell._style = copy(self.made[key])
+            cell.quotePrefix = quote
+            return
+        cell.alignment = Alignment(vertical="top", wrap_text=kind == "wrap")
+        if kind not in ("text", "wrap"):
+            cell.number_format = kind
+        if link:
+            cell.font = Font(color=GREY if grey else "0563C1", underline="single", italic=grey)
+        elif grey:
+            cell.font = Font(color=GREY, italic=True)
+        self.made[key] = copy(cell._style)
+        self.made[key].quotePrefix = False
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines ``value`` takes, wrapped in a column ``width`` characters wide (at most 15)."""
+    text = _clean(value)
+    if not isinstance(text, str):
+        return 1
+    per_line = max(int(width), 1)
+    return min(15, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
 
 
 def _table_name(name: str, taken: set[str]) -> str:
@@ -132,30 +174,35 @@ def write_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, *, links:
     for c, name in enumerate(columns, start=1):
         cell = put(sheet, start_row, c, name)
         cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL  # for viewers that draw no table styles (LibreOffice)
         cell.alignment = Alignment(vertical="top", wrap_text=True)
+    widths = _widths(frame)
+    wrapped = [(i, widths[name]) for i, name in enumerate(columns) if name in WRAP]
     grey = set(grey)
-    grey_font = Font(color=GREY, italic=True)
-    wrap = Alignment(vertical="top", wrap_text=True)
-    top = Alignment(vertical="top")
+    styles = _StyleCache()
+    kinds = ["wrap" if name in WRAP else (NUMBER_FORMATS[name] if name in NUMBER_FORMATS else "text") for name in columns]
     source_col = columns.index("source_doc") if "source_doc" in columns else (columns.index("source") if "source" in columns else None)
+    page_col = columns.index("page") if "page" in columns else None
     for r, values in enumerate(frame.itertuples(index=False, name=None)):
         row = start_row + 1 + r
-        for c, value in enumerate(values):
-            cell = put(sheet, row, c + 1, value)
-            name = columns[c]
-            cell.alignment = wrap if name in WRAP else top
-            if name in NUMBER_FORMATS and isinstance(cell.value, (int, float)):
-                cell.number_format = NUMBER_FORMATS[name]
-            if r in grey:
-                cell.font = grey_font
+        greyed = r in grey
+        target = None
         if links is not None and source_col is not None:
             source = _clean(values[source_col])
-            page = values[columns.index("page")] if "page" in columns else None
-            target = file_link(links.get(str(source), ""), page) if source else None
-            if target:
-                cell = sheet.cell(row=row, column=source_col + 1)
+            target = file_link(links.get(str(source), ""), values[page_col] if page_col is not None else None) if source else None
+        for c, value in enumerate(values):
+            value = _clean(value)
+            linked = target is not None and c == source_col
+            if value is None and not greyed:
+                continue
+            cell = put(sheet, row, c + 1, value)
+            kind = kinds[c] if kinds[c] in ("text", "wrap") or isinstance(cell.value, (int, float)) else "text"
+            styles.apply(cell, kind, greyed, linked)
+            if linked:
                 cell.hyperlink = target
-                cell.font = Font(color=GREY if r in grey else "0563C1", underline="single", italic=r in grey)
+        lines = max((_lines(values[i], width) for i, width in wrapped), default=1)
+        if lines > 1:  # few viewers grow a row to its wrapped text by themselves
+            sheet.row_dimensions[row].height = ROW_HEIGHT * lines
     last_row = start_row + max(len(frame), 1)  # an Excel table needs one body row, even an empty one
     if columns:
         ref = f"A{start_row}:{get_column_letter(len(columns))}{last_row}"
@@ -165,7 +212,7 @@ def write_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, *, links:
     if start_row == 1:
         sheet.freeze_panes = "B2" if columns and columns[0] in ("partner", "row_key") else "A2"
         landscape(sheet, repeat_header=True)
-    for c, (name, width) in enumerate(_widths(frame).items(), start=1):
+    for c, (name, width) in enumerate(widths.items(), start=1):
         letter = get_column_letter(c)
         sheet.column_dimensions[letter].width = max(width, sheet.column_dimensions[letter].width or 0)
     return sheet
@@ -323,6 +370,8 @@ def _write_run(book: Workbook, sheet: Worksheet, run: dict, documents: list, tak
         put(sheet, row, 1, key).font = Font(bold=True)
         cell = put(sheet, row, 2, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if _lines(value, 60) > 1:
+            sheet.row_dimensions[row].height = ROW_HEIGHT * _lines(value, 60)
         row += 1
     row += 1
     put(sheet, row, 1, "Inputs").font = Font(bold=True, size=12)
@@ -387,8 +436,11 @@ def write_review_workbook(target: str | Path, sheets: dict[str, pd.DataFrame], i
     for r, (key, text) in enumerate(instructions, start=1):
         put(first, r, 1, key).font = Font(bold=True, size=14 if r == 1 else 11)
         put(first, r, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+        if _lines(text, 100) > 1:
+            first.row_dimensions[r].height = ROW_HEIGHT * _lines(text, 100)
     first.column_dimensions["A"].width = 20
     first.column_dimensions["B"].width = 100
+    landscape(first)
     taken: set[str] = set()
     for name, frame in sheets.items():
         sheet = write_frame_sheet(book, name, frame, taken=taken)
