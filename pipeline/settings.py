@@ -44,7 +44,7 @@ class Settings:
     audit_instrument_threshold: float = 90.0
     audit_doc_min_support: float = 0.3
     # Workbook: rows whose facts have a recorded confidence below this are shown grey (never hidden).
-    min_confidence_shown: float = 0.5
+    min_confidence_shown: float = 0.6
 
     def __post_init__(self) -> None:
         if self.max_pages < 1:
