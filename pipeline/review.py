@@ -125,9 +125,19 @@ def _merge(old: Correction | None, new: Correction) -> Correction:
 # -- applying them -------------------------------------------------------------------------------
 
 
+def _vocabularies() -> dict[str, tuple[str, ...]]:
+    from pipeline.records import DOMAINS, INSTRUMENT_TYPES, PARTNER_KINDS, STATUSES
+
+    return {"status": STATUSES, "domain": DOMAINS, "partner_kind": PARTNER_KINDS, "instrument_type": INSTRUMENT_TYPES}
+
+
 def _coerce(column: str, value: Any) -> Any:
+    """A corrected value as its column holds it; ValueError when it cannot be one."""
     if value is None or (isinstance(value, float) and value != value):
         return "" if column not in _INT_COLUMNS else None
+    vocabulary = _vocabularies().get(column)
+    if vocabulary and str(value).strip() and str(value).strip() not in vocabulary:
+        raise ValueError(f"{column} must be one of {', '.join(vocabulary)}, not {value!r}")
     if column in _INT_COLUMNS:
         text = str(value).strip()
         if not text:
@@ -169,12 +179,16 @@ def apply_to_facts(facts: list[Fact], corrections: dict[str, Correction]) -> tup
         if correction.verdict == "wrong":
             continue
         changes: dict[str, Any] = {"reviewed": correction.verdict}
-        if correction.verdict == "corrected":
-            for column, value in _with_partner(correction.values, columns).items():
-                if column in columns and column not in FIXED:
-                    value = _coerce(column, value)
-                    changes[column] = "" if value is None else (str(value) if column == "year" else value)
-        kept.append(fact.replace(**changes))
+        try:
+            if correction.verdict == "corrected":
+                for column, value in _with_partner(correction.values, columns).items():
+                    if column in columns and column not in FIXED:
+                        value = _coerce(column, value)
+                        changes[column] = "" if value is None else (str(value) if column == "year" else value)
+            kept.append(fact.replace(**changes))
+        except ValueError as exc:  # a corrections file edited by hand: the fact stays as found
+            log.warning("correction of %s not applied: %s", fact.row_key, exc)
+            kept.append(fact)
     return kept, applied
 
 
@@ -200,7 +214,11 @@ def apply_to_frame(table: str, frame: pd.DataFrame, corrections: dict[str, Corre
         if correction.verdict == "corrected":
             for column, value in _with_partner(correction.values, columns).items():
                 if column in columns and column not in FIXED:
-                    value = _coerce(column, value)
+                    try:
+                        value = _coerce(column, value)
+                    except ValueError as exc:  # a corrections file edited by hand
+                        log.warning("correction of %s not applied to %s: %s", key, column, exc)
+                        continue
                     frame.at[index, column] = pd.NA if value is None and str(frame[column].dtype) == "Int64" else ("" if value is None else value)
     return frame.drop(index=drop).reset_index(drop=True), applied
 

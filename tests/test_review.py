@@ -189,6 +189,9 @@ def test_bad_verdicts_and_values_name_the_file_and_row(out):
     path.write_text(f"row_key,verdict,year\n{facts['Canada']['row_key']},,twenty\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.csv, line 2: year must be a whole number"):
         import_review(path, out)
+    path.write_text(f"row_key,verdict,status\n{facts['Canada']['row_key']},,maybe\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.csv, line 2: status must be one of signed"):
+        import_review(path, out)
     path.write_text(f"row_key,verdict,evidence\n{facts['Canada']['row_key']},,Something else entirely.\n", encoding="utf-8")
     report = import_review(path, out)
     assert report.warnings and "evidence cannot be corrected" in report.warnings[0]
