@@ -199,3 +199,13 @@ def test_bad_verdicts_and_values_name_the_file_and_row(out):
     with pytest.raises(ValueError, match="cannot read .odt"):
         (out / "x.odt").write_text("", encoding="utf-8")
         import_review(out / "x.odt", out)
+
+
+def test_a_hand_edited_correction_outside_the_vocabulary_never_stops_a_run():
+    from pipeline.records import Fact
+    from pipeline.review import Correction, apply_to_facts
+
+    fact = Fact("d1", "d1:1", 1, "Norway", "NOR", "country", "Partnership", "partnership", "defence_general", "",
+                "signed", "2024", "Norway signed.", row_key="co-1")
+    kept, applied = apply_to_facts([fact], {"co-1": Correction("co-1", "cooperation", "corrected", {"status": "maybe"})})
+    assert kept == [fact] and applied == ["co-1"]
