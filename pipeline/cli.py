@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  secmine run corpus/docs --out outputs",
     )
+    from pipeline import __version__
+
+    parser.add_argument("--version", action="version", version=f"secmine {__version__}")
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="errors only: no progress, no summaries")
+    talk.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr (-vv: debugging)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
@@ -113,6 +119,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     tables.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of an earlier run (default outputs)")
     tables.add_argument("--parquet", action="store_true", help="also write each table as Parquet")
+    tables.add_argument("--settings", metavar="FILE", help="TOML file of settings (default: those of the run that wrote DIR)")
+
+    review = commands.add_parser(
+        "review",
+        help="export rows for review, import the verdicts (applied by every later run into DIR)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Export every row of cooperation.csv and of the tables for review, and import the\n"
+        "verdicts: a `wrong` row stays out of every later run into DIR (and of `secmine tables`),\n"
+        "a corrected value wins, and each reviewed row says so in its `reviewed` column.",
+        epilog="example:\n  secmine review export --out outputs      # -> outputs/review/review.xlsx, review.jsonl\n"
+        "  secmine review import outputs/review/review.xlsx --out outputs\n  secmine tables --out outputs",
+    )
+    step = review.add_subparsers(dest="step", required=True, metavar="STEP")
+    export = step.add_parser("export", help="write DIR/review/review.xlsx and review.jsonl (Label Studio, Prodigy)")
+    export.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of a run (default outputs)")
+    take = step.add_parser("import", help="store the verdicts of an edited review file in DIR/corrections.jsonl")
+    take.add_argument("file", metavar="FILE", help="the edited review.xlsx, a CSV with row_key and verdict, or JSONL")
+    take.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder of a run (default outputs)")
 
     audit = commands.add_parser(
         "audit",
@@ -154,11 +178,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--pages", type=int, default=200, help="size of the generated corpus in pages (default 200)")
     bench.add_argument("--keep", metavar="DIR", help="build the corpus in DIR and keep it")
+    for leaf in _leaves(commands):  # --quiet / --verbose after the command too
+        leaf.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="errors only")
+        leaf.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more detail (-vv: debugging)")
     return parser
+
+
+def _leaves(group) -> list[argparse.ArgumentParser]:
+    found = []
+    for sub in dict.fromkeys(group.choices.values()):
+        inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        found += _leaves(inner[0]) if inner else [sub]
+    return found
+
+
+def _set_verbosity(args: argparse.Namespace) -> None:
+    """Logging levels for --quiet / --verbose (Prefect's too, set before it is imported)."""
+    import logging
+    import os
+
+    level = logging.ERROR if args.quiet else {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="secmine: %(levelname)s: %(name)s: %(message)s")
+    logging.getLogger("pipeline").setLevel(level)
+    if args.quiet or args.verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = logging.getLevelName(level)
+    if args.quiet and hasattr(args, "no_progress"):
+        args.no_progress = True
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    """A summary line on stdout, unless --quiet."""
+    if not args.quiet:
+        print(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _set_verbosity(args)
     try:
         if args.command == "run":
             return _run(args)
@@ -169,9 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "tables":
-            folder = _tables(Path(args.out), args.parquet)
-            print(f"tables -> {folder}")
+            folder, changes = _tables(Path(args.out), args.parquet, args.settings)
+            _say(args, f"tables -> {folder}")
+            _say(args, f"changes -> {Path(args.out) / 'changes.md'} ({changes.summary_line()})")
             return 0
+        if args.command == "review":
+            return _review(args)
         if args.command == "evaluate":
             if args.what == "documents":
                 return _evaluate_documents(args)
@@ -194,10 +253,29 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _tables(out: Path, parquet: bool) -> Path:
+def _tables(out: Path, parquet: bool, settings: str | None = None):
+    from pipeline.changes import record_run
     from pipeline.tables import rebuild_tables
 
-    return rebuild_tables(out, parquet=parquet)
+    folder = rebuild_tables(out, parquet=parquet, settings=settings)
+    return folder, record_run(out)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pipeline.review import export_review, import_review
+
+    out = Path(args.out)
+    if args.step == "export":
+        folder = export_review(out)
+        _say(args, f"review -> {folder / 'review.xlsx'} and {folder / 'review.jsonl'} "
+                   f"(Label Studio: {folder / 'label-studio.json'} with {folder / 'label-studio.xml'})")
+        return 0
+    report = import_review(args.file, out)
+    for warning in report.warnings:
+        print(f"secmine: warning: {warning}", file=sys.stderr)
+    stored = ", ".join(f"{n} {verdict}" for verdict, n in report.counts.items() if n) or "no verdicts"
+    _say(args, f"{stored} -> {report.path}; they apply on the next `secmine run ... --out {out}` or `secmine tables --out {out}`")
+    return 0
 
 
 def _evaluate_domains(args: argparse.Namespace) -> int:
@@ -272,12 +350,28 @@ def _run(args: argparse.Namespace) -> int:
         args.inputs, args.out, gold=args.gold, settings=args.settings, model_dir=args.model, parquet=args.parquet,
         task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address, progress=not args.no_progress,
     )
-    _report_documents(report.documents)
-    print(f"{report.ok}/{len(report.documents)} documents read ({len(report.processed)} processed, "
-          f"{report.cached} unchanged) -> {args.out}")
+    _report_documents(report.documents, quiet=args.quiet)
+    _say(args, f"{report.ok}/{len(report.documents)} documents read ({len(report.processed)} processed, "
+               f"{report.cached} unchanged) -> {args.out}")
+    _say(args, f"changes -> {Path(args.out) / 'changes.md'} ({_changes_line(args.out)})")
     if report.audit is not None:
-        print(f"audit -> {Path(args.out) / 'audit'}")
+        _say(args, f"audit -> {Path(args.out) / 'audit'}")
     return 0 if report.ok else 1
+
+
+def _changes_line(out: str) -> str:
+    """The summary of DIR/changes.csv the run just wrote."""
+    import csv
+
+    path = Path(out) / "changes.csv"
+    if not path.exists():
+        return "not written"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and all(r["reason"] == "first_run" for r in rows):
+        return f"first run in this folder, {len(rows)} rows"
+    counts = {k: sum(r["change"] == k for r in rows) for k in ("added", "removed", "changed")}
+    return ", ".join(f"{n} {k}" for k, n in counts.items()) + " rows since the previous run"
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -306,12 +400,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_documents(documents: list) -> None:
-    """Failed and skipped documents, and warnings, on stderr."""
+def _report_documents(documents: list, quiet: bool = False) -> None:
+    """Failed and skipped documents, and warnings (not with --quiet), on stderr."""
     for document in documents:
         if document.status != "ok":
             print(f"secmine: {document.status}: {document.error}", file=sys.stderr)
-        for warning in document.warnings:
+        for warning in () if quiet else document.warnings:
             print(f"secmine: warning: {document.source}: {warning}", file=sys.stderr)
 
 
@@ -326,10 +420,10 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     results = ingest_many(files, settings, workers=args.workers)
     write_ingest_outputs(results, Path(args.out), parquet=args.parquet)
-    _report_documents([r.document for r in results])
+    _report_documents([r.document for r in results], quiet=args.quiet)
     ok = sum(r.document.status == "ok" for r in results)
     passages = sum(len(r.passages) for r in results)
-    print(f"{ok}/{len(results)} documents read, {passages} passages -> {args.out}")
+    _say(args, f"{ok}/{len(results)} documents read, {passages} passages -> {args.out}")
     return 0 if ok else 1
 
 

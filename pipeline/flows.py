@@ -38,6 +38,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from pipeline.changes import publish_changes, write_run_manifest
 from pipeline.process import (
     DocumentJob,
     DocumentOutcome,
@@ -129,10 +130,12 @@ def write_outputs_task(outcomes: list[DocumentOutcome], out: str, parquet: bool 
 def tables_task(out: str, parquet: bool = False) -> str:
     """The tables, unless they were built from these very records by this very code."""
     from pipeline.cache import remember_tables, tables_are_current, tables_key
+    from pipeline.changes import RUN_MANIFEST
     from pipeline.outputs import RECORD_FILES
+    from pipeline.review import CORRECTIONS
     from pipeline.tables import rebuild_tables
 
-    key = tables_key(out, parquet, RECORD_FILES)
+    key = tables_key(out, parquet, (*RECORD_FILES, CORRECTIONS, RUN_MANIFEST))
     if tables_are_current(out, key):
         return str(Path(out) / "tables")
     folder = rebuild_tables(out, parquet=parquet)
@@ -227,7 +230,9 @@ def run_flow(inputs: list[str] = [DEFAULT_INPUT], out: str = DEFAULT_OUT, gold: 
     jobs = plan_task(list(map(str, inputs)), str(out), resolved, model_dir)
     outcomes = _process(jobs, task_runner, workers, dask_address, progress)
     documents = write_outputs_task(outcomes, str(out), parquet)
+    write_run_manifest(str(out), list(map(str, inputs)), resolved, model_dir)  # for the workbook's Run sheet
     tables = tables_flow(str(out), parquet)
+    publish_changes(str(out))  # changes.md, changes.csv and the "secmine-changes" table artifact
     audit = audit_flow(str(gold), str(out), resolved.to_dict()) if gold else None
     return RunReport(documents, [o.job.name for o in outcomes if not o.cached], sum(o.cached for o in outcomes),
                      tables, audit, time.perf_counter() - start)

@@ -60,10 +60,12 @@ def read_domain_scores(out_dir: str | Path) -> list:
 
 
 def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -> None:
-    """cooperation.csv, each instrument under one canonical name across all documents."""
+    """cooperation.csv, each instrument under one canonical name across all documents, each fact
+    with its row key and the analysts' corrections in ``out_dir`` applied (pipeline/review.py)."""
     from pipeline.facts import merge_facts
+    from pipeline.review import write_cooperation
 
-    write_records(merge_facts(facts), Fact, Path(out_dir) / FACTS, parquet=parquet)
+    write_cooperation(merge_facts(facts), out_dir, parquet=parquet)
 
 
 def read_facts(out_dir: str | Path) -> list[Fact]:

@@ -262,6 +262,8 @@ class Fact(Record):
     role: str = "partner"  # partner or beneficiary (other roles give no fact)
     basis: str = ""  # named_instrument, signatory, cooperation_verb, footnote_list, table, ...
     confidence: float = 0.0
+    row_key: str = ""  # stable across runs (pipeline/tables/keys.py); set where cooperation.csv is written
+    reviewed: str = ""  # "correct" or "corrected" when an analyst's verdict applies (pipeline/review.py)
 
     def __post_init__(self) -> None:
         if self.status and self.status not in STATUSES:

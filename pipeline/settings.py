@@ -43,6 +43,8 @@ class Settings:
     audit_title_threshold: float = 90.0
     audit_instrument_threshold: float = 90.0
     audit_doc_min_support: float = 0.3
+    # Workbook: rows whose facts have a recorded confidence below this are shown grey (never hidden).
+    min_confidence_shown: float = 0.6
 
     def __post_init__(self) -> None:
         if self.max_pages < 1:
@@ -60,6 +62,8 @@ class Settings:
                 raise ValueError(f"{name} must lie between 0 and 100")
         if not 0 < self.audit_doc_min_support <= 1:
             raise ValueError("audit_doc_min_support must lie between 0 and 1")
+        if not 0 <= self.min_confidence_shown <= 1:
+            raise ValueError("min_confidence_shown must lie between 0 and 1")
 
     @classmethod
     def resolve(cls, value: "Settings | dict[str, Any] | str | Path | None" = None) -> "Settings":

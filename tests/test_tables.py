@@ -55,10 +55,8 @@ def test_seed_cooperation_elements_match_gold(shared_dir, seed_frames):
     assert all(seed_frames["cooperation_elements"]["evidence"].str.startswith("Table 3, row"))
 
 
-def test_own_article_tables_match_our_gold():
-    from pipeline.ingest import ingest_file
-
-    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+def test_own_article_tables_match_our_gold(own_article):
+    result = own_article
     frames = tables_from_documents([result.document], result.tables)
     folder = ROOT / "corpus" / "gold"
     key = ("partner", "domain", "mode", "mode_text", "qualifiers")
@@ -90,11 +88,8 @@ def test_workbook_and_heatmaps_are_written(tmp_path, seed_frames_or_own):
 
 
 @pytest.fixture(scope="module")
-def seed_frames_or_own():
-    from pipeline.ingest import ingest_file
-
-    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
-    return tables_from_documents([result.document], result.tables)
+def seed_frames_or_own(own_article):
+    return tables_from_documents([own_article.document], own_article.tables)
 
 
 def _fact(partner: str, instrument: str, itype: str, status: str, domain: str, doc: str = "d1", year: str = "") -> Fact:
@@ -126,15 +121,15 @@ def test_partnerships_and_unprinted_tables_come_from_facts():
     assert (dialogues.loc[("Japan", "cyber_security"), ["ministerial", "policy"]].tolist()) == [1, 1]
     assert dialogues.loc[("Japan", "outer_space"), "as_of"] == "2025-03"
     statements = frames["joint_statements"]
-    assert statements[["partner", "title", "year"]].values.tolist() == [["Norway", "Joint Declaration on Maritime Security", "2024"]]
+    assert statements[["partner", "title", "year"]].values.tolist() == [["Norway", "Joint Declaration on Maritime Security", 2024]]
+    assert str(statements["year"].dtype) == "Int64"
     assert set(frames["cooperation_elements"].source_table) == {""}
 
 
-def test_a_printed_table_wins_over_facts_of_the_same_document():
-    from pipeline.ingest import ingest_file
+def test_a_printed_table_wins_over_facts_of_the_same_document(own_article):
     from pipeline.records import Document
 
-    result = ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+    result = own_article
     article = result.document
     other = Document("d2", "d2.pdf", "A brief", "2025-03", 4, "ok", "")
     facts = [_fact("Japan", "Space security dialogue", "dialogue", "established", "outer_space", doc=article.doc_id),
@@ -145,3 +140,44 @@ def test_a_printed_table_wins_over_facts_of_the_same_document():
     assert len(dialogues) == len(plain) + 1
     added = dialogues[dialogues.source_table == ""]
     assert added[["partner", "domain", "source_doc"]].values.tolist() == [["Japan", "outer_space", "d2.pdf"]]
+
+
+# -- row keys ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_article():
+    from pipeline.ingest import ingest_file
+
+    return ingest_file(ROOT / "corpus" / "docs" / "eu-strategic-partners-review-2017.pdf")
+
+
+def test_every_row_has_a_stable_unique_key(own_article):
+    from pipeline.records import Document
+
+    result = own_article
+    brief = Document("d1", "d1.pdf", "A brief", "2025-03", 4, "ok", "")
+    facts = [_fact("Japan", "Security and defence partnership", "partnership", "signed", "defence_general"),
+             _fact("Norway", "Joint Declaration on Maritime Security", "joint_statement", "signed", "maritime_security", year="2024")]
+    first = tables_from_documents([result.document, brief], result.tables, facts)
+    # Another run: the facts come in another order, one instrument is spelt differently, a page moved.
+    again = tables_from_documents([brief, result.document], result.tables,
+                                  [facts[1], facts[0].replace(instrument="Security and Defence Partnerships", page=3)])
+    for name, frame in first.items():
+        assert frame["row_key"].is_unique, name
+        assert sorted(frame["row_key"]) == sorted(again[name]["row_key"]), name
+    assert all(k.startswith("ce-") for k in first["cooperation_elements"]["row_key"])
+
+
+def test_a_key_follows_the_fact_not_its_position_or_status():
+    from pipeline.tables.keys import row_keys
+
+    rows = [_fact("Japan", "Security and defence partnership", "partnership", "signed", "defence_general").to_row(),
+            _fact("Norway", "Security and defence partnership", "partnership", "signed", "defence_general").to_row()]
+    keys = row_keys("cooperation", rows)
+    assert row_keys("cooperation", rows[::-1]) == keys[::-1]
+    assert row_keys("cooperation", [{**rows[0], "status": "negotiating", "page": 9}])[0] == keys[0]  # changed, same fact
+    assert row_keys("cooperation", [{**rows[0], "evidence": "Another sentence."}])[0] != keys[0]
+    assert row_keys("cooperation", [{**rows[0], "doc_id": "d2"}])[0] != keys[0]
+    twins = row_keys("cooperation", [rows[0], {**rows[0], "status": "negotiating"}, rows[0]])
+    assert len(set(twins)) == 3  # same identity: told apart by content, then numbered

@@ -1,18 +1,25 @@
 """Tables stage: the analysts' tables, rebuilt from the records a run wrote, with evidence.
 
-Printed tables in the documents are read first (``source.py``); the workbook and the heatmaps
-are written beside the CSV files in ``DIR/tables/``.
+Printed tables in the documents are read first (``source.py``), the rest comes from the facts
+(``from_facts.py``); every row gets a stable ``row_key`` (``keys.py``) and the analysts'
+corrections (``pipeline/review.py``). The workbook (``workbook.py``) and the heatmaps
+(``plots.py``) are written beside the CSV files in ``DIR/tables/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline.io import atomic_path, write_frame
-from pipeline.records import DOMAINS, Document, Fact, SourceTable
+from pipeline.io import write_frame
+from pipeline.records import Document, Fact, SourceTable
 from pipeline.tables import source
+from pipeline.tables.keys import with_row_keys
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 COLUMNS = {
     "joint_statements": ["partner", "partner_iso3", "domains", "title", "year", "source_doc", "source_table", "page", "evidence"],
@@ -23,17 +30,30 @@ COLUMNS = {
 }
 
 
-def rebuild_tables(out_dir: str | Path, parquet: bool = False) -> Path:
-    """Read the records a run wrote into ``out_dir`` and write its tables; no document is re-read."""
+def rebuild_tables(out_dir: str | Path, parquet: bool = False, settings: "Settings | dict | str | Path | None" = None) -> Path:
+    """Read the records a run wrote into ``out_dir`` and write its tables; no document is re-read.
+
+    The analysts' corrections in ``out_dir`` are applied here (to cooperation.csv and to every
+    table, ``pipeline/review.py``); ``settings`` default to those the run recorded.
+    """
+    from pipeline.changes import read_run_manifest
     from pipeline.io import read_jsonl, read_records
-    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES, read_facts
+    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES
+    from pipeline.review import apply_to_frame, facts_frame, load_corrections, record_applied, refresh_cooperation
+    from pipeline.settings import Settings
 
     out_dir = Path(out_dir)
     if not (out_dir / DOCUMENTS).exists():
         raise FileNotFoundError(f"{out_dir / DOCUMENTS}: no records here; run `secmine run --out {out_dir}` first")
     documents = read_records(out_dir / DOCUMENTS, Document)
-    frames = tables_from_documents(documents, read_jsonl(out_dir / SOURCE_TABLES, SourceTable), read_facts(out_dir))
-    return write_tables(frames, out_dir, parquet=parquet)
+    facts = refresh_cooperation(out_dir, parquet=parquet)
+    frames = tables_from_documents(documents, read_jsonl(out_dir / SOURCE_TABLES, SourceTable), facts)
+    corrections = load_corrections(out_dir)
+    for name in list(frames):
+        frames[name], applied = apply_to_frame(name, frames[name], corrections)
+        record_applied(out_dir, name, applied)
+    resolved = Settings.resolve(settings if settings is not None else read_run_manifest(out_dir).get("settings"))
+    return write_tables(frames, out_dir, parquet=parquet, cooperation=facts_frame(facts), documents=documents, settings=resolved)
 
 
 def tables_from_documents(documents: list[Document], tables: list[SourceTable], facts: list[Fact] = ()) -> dict[str, pd.DataFrame]:
@@ -67,59 +87,51 @@ def tables_from_documents(documents: list[Document], tables: list[SourceTable], 
     rows["joint_statements"] += from_facts.joint_statements(unprinted("joint_statements"), by_doc)
     rows["dialogues"] += from_facts.dialogues(unprinted("dialogues"), by_doc)
     rows["cooperation_elements"] += from_facts.cooperation_elements(unprinted("cooperation_elements"))
-    return {name: pd.DataFrame(rows[name], columns=columns) for name, columns in COLUMNS.items()}
+    doc_ids = _doc_ids(documents)
+    return {name: with_row_keys(name, typed(pd.DataFrame(rows[name], columns=columns)), doc_ids) for name, columns in COLUMNS.items()}
 
 
-def write_tables(frames: dict[str, pd.DataFrame], out_dir: str | Path, parquet: bool = False) -> Path:
-    """CSV per table, the workbook (one sheet per table plus the evidence) and the heatmaps."""
+# Whole-number columns: nullable integers (pandas Int64), so that a missing year is empty, not NaN.
+INT_COLUMNS = ("year", "page", "ministerial", "policy", "supporting_facts")
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its whole-number columns as pandas Int64 ("2016", not "2016.0"; empty stays empty)."""
+    frame = frame.copy()
+    for column in INT_COLUMNS:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column].replace("", None), errors="coerce").astype("Int64")
+    return frame
+
+
+def _doc_ids(documents: list[Document]) -> dict[str, str]:
+    """File name -> doc_id, for the names that stand for one document only."""
+    found: dict[str, set[str]] = {}
+    for d in documents:
+        found.setdefault(d.source, set()).add(d.doc_id)
+    return {source: next(iter(ids)) for source, ids in found.items() if len(ids) == 1}
+
+
+def write_tables(frames: dict[str, pd.DataFrame], out_dir: str | Path, parquet: bool = False, *,
+                 cooperation: pd.DataFrame | None = None, documents: list[Document] = (),
+                 settings: "Settings | None" = None) -> Path:
+    """CSV per table, the workbook (Overview, cooperation, one sheet per table, evidence, Run) and
+    the heatmaps, in ``out_dir/tables``."""
+    from datetime import datetime, timezone
+
+    from pipeline.changes import describe_run
+    from pipeline.settings import Settings
+    from pipeline.tables.plots import write_heatmaps
+    from pipeline.tables.workbook import write_workbook
+
+    settings = settings or Settings()
     folder = Path(out_dir) / "tables"
     for name, frame in frames.items():
         write_frame(frame, folder / f"{name}.csv", parquet=parquet)
-    _write_workbook(frames, folder / "secmine-tables.xlsx")
-    _write_heatmaps(frames, folder / "plots")
+    built_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sheets = {**({"cooperation": cooperation} if cooperation is not None else {}), **frames}
+    run = {"facts": describe_run(out_dir, list(documents), built_at, settings.min_confidence_shown)}
+    write_workbook(folder / "secmine-tables.xlsx", sheets, documents=documents, run=run,
+                   min_confidence=settings.min_confidence_shown, built_at=built_at)
+    write_heatmaps(sheets, list(documents), folder / "plots", built_at=built_at[:10])
     return folder
-
-
-def _write_workbook(frames: dict[str, pd.DataFrame], target: Path) -> None:
-    evidence = pd.concat(
-        [f.assign(table=name)[["table", "partner", "source_doc", *(["page"] if "page" in f else []), "evidence"]]
-         for name, f in frames.items() if "evidence" in f and len(f)],
-        ignore_index=True,
-    ) if any("evidence" in f and len(f) for f in frames.values()) else pd.DataFrame(columns=["table", "partner", "source_doc", "page", "evidence"])
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in frames.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-            evidence.to_excel(writer, sheet_name="evidence", index=False)
-
-
-def _write_heatmaps(frames: dict[str, pd.DataFrame], folder: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    counts = {
-        "cooperation_elements": frames["cooperation_elements"].groupby(["partner", "domain"]).size() if len(frames["cooperation_elements"]) else None,
-        "dialogues": frames["dialogues"].assign(total=lambda f: f["ministerial"].astype(int) + f["policy"].astype(int))
-        .set_index(["partner", "domain"])["total"] if len(frames["dialogues"]) else None,
-    }
-    titles = {"cooperation_elements": "Cooperation elements per partner and domain", "dialogues": "Security dialogues (ministerial + policy) per partner and domain"}
-    for name, series in counts.items():
-        if series is None:
-            continue
-        grid = series.groupby(level=[0, 1]).sum().unstack(fill_value=0)
-        grid = grid[[d for d in DOMAINS if d in grid.columns]]
-        fig, ax = plt.subplots(figsize=(1.2 + 1.1 * grid.shape[1], 1.0 + 0.45 * grid.shape[0]))
-        image = ax.imshow(grid.values, cmap="Blues", aspect="auto")
-        ax.set_xticks(range(grid.shape[1]), [d.replace("_", " ") for d in grid.columns], rotation=30, ha="right")
-        ax.set_yticks(range(grid.shape[0]), grid.index)
-        for (r, c), value in pd.DataFrame(grid.values).stack().items():
-            ax.text(c, r, str(value), ha="center", va="center", color="white" if value > grid.values.max() / 2 else "black")
-        ax.set_title(titles[name])
-        fig.colorbar(image, ax=ax, shrink=0.8)
-        fig.tight_layout()
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / f"{name}_heatmap.png") as tmp:
-            fig.savefig(tmp, dpi=120, format="png")
-        plt.close(fig)
