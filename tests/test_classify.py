@@ -52,8 +52,7 @@ def test_training_is_deterministic(small_labels, small_model, tmp_path):
     second = json.loads((again / "model_card.json").read_text())
     for card in (first, second):
         card.pop("trained")
-        card.pop("model_sha256")
-    assert first == second
+    assert first == second  # the same thresholds, figures and model file (model_sha256)
     texts = ["Customs officers seized centrifuge parts bound for a sanctioned programme.", "The summit discussed trade."]
     assert load_model(small_model).scores(texts) == load_model(again).scores(texts)
 

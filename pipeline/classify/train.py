@@ -26,7 +26,7 @@ import sklearn
 from sklearn.model_selection import GroupKFold, KFold
 
 from pipeline.classify import CARD_FILE, MODEL_FILE, DomainModel, windowed_probabilities
-from pipeline.classify.recipes import DEFAULT_RECIPE, Recipe, build_estimator, recipe as get_recipe
+from pipeline.classify.recipes import DEFAULT_RECIPE, Recipe, build_estimator, slim, recipe as get_recipe
 from pipeline.classify.recipes import plain_text, plain_texts  # noqa: F401  (models saved before recipes.py refer to them here)
 from pipeline.io import atomic_path, file_sha256, write_text
 from pipeline.records import DOMAINS, Passage
@@ -219,7 +219,7 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
     model = fit_model(spec, labelled, run.thresholds, random_state)
     model_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(model_dir / MODEL_FILE) as tmp:
-        joblib.dump(model.pipeline, tmp)
+        joblib.dump(slim(model.pipeline), tmp)
     grouped = DomainReport.of("grouped cross-validation", labelled.labels, run.predicted)
     card = {
         "model": spec.description,
