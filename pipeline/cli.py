@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from pipeline.classify.train import format_scores, train
 
-            card = train(args.labels, args.model, random_state=args.seed, **({"recipe": args.recipe} if args.recipe else {}))
+            card = train(args.labels, args.model, random_state=args.seed, recipe=args.recipe)
             print(f"trained {card['recipe']['name']} on {card['training_data']['passages']} passages -> {args.model}/")
             print("grouped cross-validation (folds by register):")
             print(format_scores(card["cross_validation"]))

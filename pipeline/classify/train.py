@@ -205,12 +205,12 @@ def provenance(labelled: LabelledSet) -> dict:
 
 
 def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0, folds: int = 5,
-          recipe: str = DEFAULT_RECIPE) -> dict:
-    """Fit the recipe on all labelled passages, with thresholds and scores from grouped
-    cross-validation; save the model and its card."""
+          recipe: str | None = None) -> dict:
+    """Fit the recipe (by default the one the comparison kept) on all labelled passages, with
+    thresholds and scores from grouped cross-validation; save the model and its card."""
     from pipeline.classify.evaluate import DomainReport
 
-    labels_path, model_dir, spec = Path(labels_path), Path(model_dir), get_recipe(recipe)
+    labels_path, model_dir, spec = Path(labels_path), Path(model_dir), get_recipe(recipe or DEFAULT_RECIPE)
     labelled = load_labelled_set(labels_path)
     too_few = [d for i, d in enumerate(DOMAINS) if labelled.labels[:, i].sum() < folds]
     if too_few:
