@@ -83,11 +83,25 @@ def _parser() -> argparse.ArgumentParser:
         "domains",
         help="the passage classifier against labelled passages",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  secmine evaluate domains --labels corpus/labels/seed_eval.csv --texts ../shared/seeds",
+        description="Per-domain precision, recall and F1 and the share of no-domain passages kept empty, side by\n"
+        "side for each evaluation: grouped cross-validation (--grouped), a held-out labels file (--labels)\n"
+        "and per-document gold (--gold INPUT ...). --compare measures every recipe (docs/classification.md).",
+        epilog="example:\n  secmine evaluate domains --grouped --labels corpus/labels/seed_eval.csv --texts ../shared/seeds \\\n"
+        "      --gold ../shared/dev/gold ../shared/dev/texts",
     )
-    domains.add_argument("--labels", required=True, metavar="FILE", help="text,domains CSV, or doc,passage_id,text_sha1,domains")
+    domains.add_argument("--labels", metavar="FILE", help="held-out labels: text,domains CSV, or doc,passage_id,text_sha1,domains")
     domains.add_argument("--texts", metavar="DIR", help="folder of the documents a text-less labels file refers to")
+    domains.add_argument("--gold", metavar="DIR", help="per-document gold (the JSON of ../shared/dev/gold) for the INPUT documents")
+    domains.add_argument("inputs", nargs="*", metavar="INPUT", help="the documents --gold describes")
+    domains.add_argument("--grouped", action="store_true", help="also cross-validate the recipe on --train-labels, folds grouped by register")
+    domains.add_argument("--train-labels", default="corpus/labels/passages.csv", metavar="FILE", help="training passages for --grouped and --compare")
+    domains.add_argument("--recipe", default=None, metavar="NAME", help="recipe for --grouped (default: the trained one)")
+    domains.add_argument("--compare", action="store_true", help="every recipe on grouped CV and on the held-out sets (a few minutes)")
+    domains.add_argument("--record", action="store_true", help="with --compare: keep the comparison in the model folder and its card")
+    domains.add_argument("--baseline", metavar="DIR", help="with --compare: also score the model saved in DIR (a row of its own)")
     domains.add_argument("--model", default=None, metavar="DIR", help="model folder (default models/)")
+    domains.add_argument("--show", action="store_true", help="list each held-out passage's gold and predicted domains")
+    domains.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     documents = what.add_parser(
         "documents",
         help="partners, cooperation partners, instruments, dates and passage domains against per-document gold",
@@ -166,9 +180,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  secmine train --labels corpus/labels/passages.csv --model models",
     )
-    train.add_argument("--labels", default="corpus/labels/passages.csv", metavar="FILE", help="labelled passages (text,domains,source)")
+    train.add_argument("--labels", default="corpus/labels/passages.csv", metavar="FILE", help="labelled passages (text,domains,register,author)")
     train.add_argument("--model", default="models", metavar="DIR", help="where the model and its card go (default models/)")
     train.add_argument("--seed", type=int, default=0, help="random state (default 0)")
+    train.add_argument("--recipe", default=None, metavar="NAME", help="classifier recipe (default: the one the comparison kept)")
 
     bench = commands.add_parser(
         "bench",
@@ -238,9 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from pipeline.classify.train import format_scores, train
 
-            card = train(args.labels, args.model, random_state=args.seed)
-            print(f"trained on {card['training_data']['passages']} passages -> {args.model}/")
+            card = train(args.labels, args.model, random_state=args.seed, recipe=args.recipe)
+            print(f"trained {card['recipe']['name']} on {card['training_data']['passages']} passages -> {args.model}/")
+            print("grouped cross-validation (folds by register):")
             print(format_scores(card["cross_validation"]))
+            print(f"no-domain passages kept empty: {card['grouped_cross_validation']['no_domain']['rate']:.3f}")
             return 0
         if args.command == "bench":
             from pipeline.bench import run_bench
@@ -279,11 +296,11 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _evaluate_domains(args: argparse.Namespace) -> int:
-    from pipeline.classify import DEFAULT_MODEL_DIR
-    from pipeline.classify.train import evaluate_labelled, format_scores
+    from pipeline.classify.evaluate import domain_evaluation
 
-    scores = evaluate_labelled(args.labels, args.model or DEFAULT_MODEL_DIR, args.texts)
-    print(format_scores(scores))
+    print(domain_evaluation(args.model, args.labels, args.texts, args.gold, args.inputs, grouped=args.grouped,
+                            train_labels=args.train_labels, recipe=args.recipe, compare=args.compare,
+                            record=args.record, baseline=args.baseline, show=args.show, json_path=args.json))
     return 0
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.classify import DEFAULT_MODEL_DIR, ModelCardError, classify_passages, load_model
+from pipeline.classify.recipes import DEFAULT_RECIPE
 from pipeline.classify.train import LabelError, choose_thresholds, evaluate_labelled, load_labelled, train
 from pipeline.records import DOMAINS, Passage
 
@@ -31,7 +32,7 @@ def small_labels(tmp_path_factory) -> Path:
                 counts[k] += 1
     path = tmp_path_factory.mktemp("labels") / "small.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["text", "domains", "source"])
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(taken)
     return path
@@ -51,8 +52,7 @@ def test_training_is_deterministic(small_labels, small_model, tmp_path):
     second = json.loads((again / "model_card.json").read_text())
     for card in (first, second):
         card.pop("trained")
-        card.pop("model_sha256")
-    assert first == second
+    assert first == second  # the same thresholds, figures and model file (model_sha256)
     texts = ["Customs officers seized centrifuge parts bound for a sanctioned programme.", "The summit discussed trade."]
     assert load_model(small_model).scores(texts) == load_model(again).scores(texts)
 
@@ -62,6 +62,10 @@ def test_card_describes_the_model(small_labels, small_model):
     assert card["labels"] == list(DOMAINS)
     assert set(card["thresholds"]) == set(DOMAINS)
     assert set(card["cross_validation"]) == {*DOMAINS, "macro"}
+    assert card["recipe"]["name"] == DEFAULT_RECIPE
+    assert 0.0 <= card["grouped_cross_validation"]["no_domain"]["rate"] <= 1.0
+    registers = card["training_data"]["by_register"]
+    assert sum(r["passages"] for r in registers.values()) == card["training_data"]["passages"]
     assert card["training_data"]["passages"] == len(load_labelled(small_labels)[0])
     assert (small_model / "MODEL_CARD.md").read_text().startswith("# Passage domain classifier")
     assert load_model(small_model).card == card
@@ -142,6 +146,40 @@ def test_undersea_cables_are_maritime_and_cyber_when_it_says_so(model):
 def test_reference_entry_has_no_domain(model):
     entry = "Council of the European Union, 'Council conclusions on maritime security and counter-piracy', Brussels, 26 June 2023."
     assert predicted(model, entry, kind="reference") == set()
+
+
+def test_health_supply_chains_have_no_domain(model):
+    """Medicines and vaccine supply chains are health policy, not security of supply."""
+    text = (
+        "The partners will keep factories that make insulin and generic antibiotics supplied with glass vials "
+        "and active ingredients, share forecasts of demand with manufacturers and coordinate their purchases "
+        "so that hospitals do not run short during the flu season."
+    )
+    assert predicted(model, text) == set()
+
+
+def test_trade_paragraph_that_says_resilience_has_no_domain(model):
+    text = (
+        "Both sides welcomed the growth of bilateral trade in machinery and farm products, agreed to simplify "
+        "rules of origin for small exporters and to make their economies more resilient by opening new markets."
+    )
+    assert predicted(model, text) == set()
+
+
+def test_gas_supply_is_security_of_supply(model):
+    text = (
+        "To get through next winter without Russian pipeline gas, the two sides will add regasification "
+        "capacity, keep storage sites full and send extra tankers of liquefied gas to the most exposed countries."
+    )
+    assert predicted(model, text) == {"security_of_supply"}
+
+
+def test_dual_use_export_controls_are_non_proliferation(model):
+    text = (
+        "Licensing officers from both sides will compare notes on dual-use items that reach weapons programmes "
+        "through third countries, and align their lists of controlled machine tools and electronic components."
+    )
+    assert "non_proliferation" in predicted(model, text)
 
 
 def test_scores_cover_every_domain_between_zero_and_one(model):

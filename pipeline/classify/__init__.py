@@ -1,7 +1,8 @@
 """Classification stage: the security domains of every passage (multi-label).
 
-The model is a scikit-learn Pipeline trained by ``secmine train`` (``pipeline/classify/train.py``)
-and saved with its card in ``models/``. Loading checks the card against the code's label set.
+The model is a scikit-learn Pipeline trained by ``secmine train`` (``pipeline/classify/train.py``,
+recipes in ``recipes.py``) and saved with its card in ``models/``. Loading checks the card against
+the code's label set. ``evaluate.py`` measures it (``secmine evaluate domains``).
 """
 
 from __future__ import annotations
@@ -59,7 +60,17 @@ class DomainModel:
     def predict(self, texts: list[str]) -> list[list[str]]:
         return [[d for d, s in row.items() if s >= self.thresholds[d]] for row in self.scores(texts)]
 
+    def passage_text(self, passage: Passage) -> str:
+        """What the model reads of a passage: its text, or, for a model whose card asks for the
+        heading as context, the last heading of its section path (without its number), a full
+        stop, then its text."""
+        if not self.card.get("context", {}).get("section"):
+            return passage.text
+        heading = _SECTION_NUMBER.sub("", passage.section.split(" > ")[-1]).strip()
+        return f"{heading}. {passage.text}" if heading else passage.text
 
+
+_SECTION_NUMBER = re.compile(r"^\s*(?:[0-9]+(?:\.[0-9]+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 WINDOW_WORDS = 90
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\u2013(])")
 
@@ -115,7 +126,7 @@ def load_model(model_dir: str | Path = DEFAULT_MODEL_DIR) -> DomainModel:
 
 def classify_passages(passages: list[Passage], model: DomainModel) -> list[DomainScore]:
     """Every passage scored for every domain; ``predicted`` where the score reaches the threshold."""
-    scored = model.scores([p.text for p in passages])
+    scored = model.scores([model.passage_text(p) for p in passages])
     rows = []
     for passage, scores in zip(passages, scored):
         for domain in DOMAINS:

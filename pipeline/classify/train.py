@@ -1,11 +1,13 @@
-"""Training the passage domain classifier, choosing thresholds by cross-validation, and scoring.
+"""Training the passage domain classifier, with thresholds and scores from grouped cross-validation.
 
-Labelled passages are a CSV with ``text`` and ``domains`` (";"-joined codes, empty for none).
-The model is TF-IDF word and character n-grams into one linear SVM per domain, calibrated to
-probabilities; each domain's decision threshold is taken from the F1 of cross-validated
-predictions: the middle of the grid thresholds that come within ``THRESHOLD_TOLERANCE`` of the
-best F1, which is steadier than the single best point where the F1 curve is flat. Everything
-random is seeded, so training twice gives one model.
+Labelled passages are a CSV with ``text`` and ``domains`` (";"-joined codes, empty for none) and,
+for provenance, ``register`` (the kind of document the passage was written as) and ``author``.
+Cross-validation folds are whole registers (``GroupKFold``): a passage is never scored by a model
+that saw passages of its own register, which is the nearest the training data comes to "a
+document nobody saw". Each domain's threshold is chosen on those out-of-fold probabilities by the
+recipe's rule; the figures in the card are of cross-fitted thresholds (each fold's thresholds
+chosen on the other folds), so no passage helps choose the threshold it is scored with.
+Everything random is seeded, so training twice gives one model.
 """
 
 from __future__ import annotations
@@ -14,38 +16,52 @@ import csv
 import datetime
 import hashlib
 import json
-import re
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
 import numpy as np
 import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import KFold
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import FunctionTransformer
-from sklearn.svm import LinearSVC
+from sklearn.model_selection import GroupKFold, KFold
 
-from pipeline.classify import CARD_FILE, MODEL_FILE, windowed_probabilities
+from pipeline.classify import CARD_FILE, MODEL_FILE, DomainModel, windowed_probabilities
+from pipeline.classify.recipes import DEFAULT_RECIPE, Recipe, build_estimator, slim, recipe as get_recipe
+from pipeline.classify.recipes import plain_text, plain_texts  # noqa: F401  (models saved before recipes.py refer to them here)
 from pipeline.io import atomic_path, file_sha256, write_text
-from pipeline.records import DOMAINS
+from pipeline.records import DOMAINS, Passage
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
-# Grid thresholds whose cross-validated F1 is this close to the best count as equally good.
+# Grid thresholds whose cross-validated score is this close to the best count as equally good.
 THRESHOLD_TOLERANCE = 0.01
-SVM_C = 1.0
+# The threshold rules: F-beta with this beta (below 1, precision counts more and "none" wins more often).
+THRESHOLD_RULES = {"f1": 1.0, "f0.5": 0.5}
+COMPARISON_FILE = "comparison.json"
 
 
 class LabelError(ValueError):
     """A labelled-passages file breaks its format; the message names the file, line and column."""
 
 
-def load_labelled(path: str | Path) -> tuple[list[str], np.ndarray]:
-    """Texts and a passages x domains 0/1 matrix, checked line by line."""
+@dataclass
+class LabelledSet:
+    """Labelled passages: texts, a passages x domains 0/1 matrix, and each passage's group
+    (its register) and author, for grouped folds and the card's provenance."""
+
+    texts: list[str]
+    labels: np.ndarray
+    groups: list[str]
+    authors: list[str]
+
+
+def load_labelled_set(path: str | Path) -> LabelledSet:
+    """The labelled passages of a CSV, checked line by line.
+
+    The group of a passage is its ``register``; a file that has only the older ``source`` column
+    (``written:<register>``) takes the register from it.
+    """
     path = Path(path)
-    texts, rows = [], []
+    texts, rows, groups, authors = [], [], [], []
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"text", "domains"} - set(reader.fieldnames or [])
@@ -60,151 +76,270 @@ def load_labelled(path: str | Path) -> tuple[list[str], np.ndarray]:
                 raise LabelError(f"{path.name}, line {number}, column 'text': empty")
             texts.append(row["text"])
             rows.append([int(d in domains) for d in DOMAINS])
-    return texts, np.array(rows, dtype=int).reshape(-1, len(DOMAINS))
+            register = row.get("register") or (row.get("source") or "").removeprefix("written:")
+            groups.append(register.strip() or "(none)")
+            authors.append((row.get("author") or "").strip() or "(unknown)")
+    return LabelledSet(texts, np.array(rows, dtype=int).reshape(-1, len(DOMAINS)), groups, authors)
 
 
-_MARKUP = re.compile(r"<[^>]{1,80}>|https?://\S+|www\.\S+|[*_#|]+")
+def load_labelled(path: str | Path) -> tuple[list[str], np.ndarray]:
+    """Texts and a passages x domains 0/1 matrix."""
+    labelled = load_labelled_set(path)
+    return labelled.texts, labelled.labels
 
 
-def plain_text(text: str) -> str:
-    """Text as the classifier reads it: markup, URLs and table rules removed."""
-    return _MARKUP.sub(" ", text)
+# -- folds, thresholds, cross-validated figures -------------------------------------------------
 
 
-def plain_texts(texts) -> list[str]:
-    return [plain_text(t) for t in texts]
+def fold_numbers(groups: list[str], folds: int, random_state: int) -> np.ndarray:
+    """The fold of every passage: whole groups per fold (GroupKFold), or shuffled passages when
+    there are fewer groups than folds."""
+    number = np.zeros(len(groups), dtype=int)
+    if len(set(groups)) >= folds:
+        splits = GroupKFold(n_splits=folds).split(groups, groups=groups)
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=random_state).split(groups)
+    for k, (_, test) in enumerate(splits):
+        number[test] = k
+    return number
 
 
-def build_pipeline(random_state: int = 0) -> Pipeline:
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode")),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)),
-        ]
-    )
-    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=random_state)
-    classifier = OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=3))
-    cleaner = FunctionTransformer(plain_texts)
-    return Pipeline([("clean", cleaner), ("features", features), ("classifier", classifier)])
-
-
-def cross_validated_probabilities(texts: list[str], labels: np.ndarray, folds: int, random_state: int) -> np.ndarray:
-    """Out-of-fold probabilities for every passage and domain."""
-    probabilities = np.zeros(labels.shape, dtype=float)
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
-    text_array = np.array(texts, dtype=object)
-    for train_idx, test_idx in splitter.split(text_array):
-        model = build_pipeline(random_state).fit(list(text_array[train_idx]), labels[train_idx])
-        probabilities[test_idx] = windowed_probabilities(model, list(text_array[test_idx]))
+def out_of_fold_probabilities(spec: Recipe, labelled: LabelledSet, folds: np.ndarray, random_state: int) -> np.ndarray:
+    """Every passage's probabilities from the model trained without its fold."""
+    texts = np.array(labelled.texts, dtype=object)
+    probabilities = np.zeros(labelled.labels.shape, dtype=float)
+    for k in np.unique(folds):
+        train_idx, test_idx = folds != k, folds == k
+        model = build_estimator(spec, random_state).fit(list(texts[train_idx]), labelled.labels[train_idx])
+        probabilities[test_idx] = windowed_probabilities(model, list(texts[test_idx]))
     return probabilities
 
 
-def per_domain_scores(labels: np.ndarray, predicted: np.ndarray) -> dict[str, dict[str, float]]:
-    """Precision, recall, F1 and support per domain, and their macro average."""
-    scores = {}
-    for i, domain in enumerate(DOMAINS):
-        tp = int(((predicted[:, i] == 1) & (labels[:, i] == 1)).sum())
-        fp = int(((predicted[:, i] == 1) & (labels[:, i] == 0)).sum())
-        fn = int(((predicted[:, i] == 0) & (labels[:, i] == 1)).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[domain] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": int(labels[:, i].sum())}
-    scores["macro"] = {k: round(float(np.mean([scores[d][k] for d in DOMAINS])), 4) for k in ("precision", "recall", "f1")}
-    return scores
-
-
-def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+def _f_beta(truth: np.ndarray, predicted: np.ndarray, beta: float) -> float:
     tp = int((truth & predicted).sum())
-    return 2 * tp / (int(truth.sum()) + int(predicted.sum())) if tp else 0.0
+    if not tp:
+        return 0.0
+    b2 = beta * beta
+    return (1 + b2) * tp / ((1 + b2) * tp + b2 * int((truth & ~predicted).sum()) + int((~truth & predicted).sum()))
 
 
-def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, tolerance: float = THRESHOLD_TOLERANCE) -> dict[str, float]:
-    """For each domain, the middle one of the grid thresholds whose F1 is within ``tolerance`` of
-    the best (the upper of the two middle ones for an even count).
+def choose_thresholds(labels: np.ndarray, probabilities: np.ndarray, tolerance: float = THRESHOLD_TOLERANCE,
+                      rule: str = "f1") -> dict[str, float]:
+    """For each domain, the middle one of the grid thresholds whose F-beta (beta from the rule)
+    is within ``tolerance`` of the best (the upper of the two middle ones for an even count).
 
-    The F1 of a domain is often nearly flat over a range of thresholds; the arg-max then jumps
-    about that range with the fold split, while its middle stays put.
+    The score of a domain is often nearly flat over a range of thresholds; the arg-max then
+    jumps about that range with the fold split, while its middle stays put.
     """
-    thresholds = {}
+    beta = THRESHOLD_RULES[rule]
+    labels, thresholds = np.asarray(labels).astype(bool), {}
     for i, domain in enumerate(DOMAINS):
-        f1 = [_f1(labels[:, i], (probabilities[:, i] >= t).astype(int)) for t in THRESHOLD_GRID]
-        near_best = [t for t, f in zip(THRESHOLD_GRID, f1) if f >= max(f1) - tolerance]
+        scores = [_f_beta(labels[:, i], probabilities[:, i] >= t, beta) for t in THRESHOLD_GRID]
+        near_best = [t for t, f in zip(THRESHOLD_GRID, scores) if f >= max(scores) - tolerance]
         thresholds[domain] = float(near_best[len(near_best) // 2])
     return thresholds
 
 
-def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0, folds: int = 5) -> dict:
-    """Fit on all labelled passages, with thresholds and scores from cross-validation; save model and card."""
-    labels_path, model_dir = Path(labels_path), Path(model_dir)
-    texts, labels = load_labelled(labels_path)
-    too_few = [d for i, d in enumerate(DOMAINS) if labels[:, i].sum() < folds]
+def apply_thresholds(probabilities: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    return (probabilities >= np.array([thresholds[d] for d in DOMAINS])).astype(int)
+
+
+def cross_fitted_predictions(labels: np.ndarray, probabilities: np.ndarray, folds: np.ndarray, rule: str) -> np.ndarray:
+    """Out-of-fold predictions, each fold's thresholds chosen on the other folds only."""
+    predicted = np.zeros(labels.shape, dtype=int)
+    for k in np.unique(folds):
+        others = folds != k
+        thresholds = choose_thresholds(labels[others], probabilities[others], rule=rule)
+        predicted[folds == k] = apply_thresholds(probabilities[folds == k], thresholds)
+    return predicted
+
+
+@dataclass
+class GroupedRun:
+    """A recipe's grouped cross-validation: probabilities, folds, thresholds and predictions."""
+
+    recipe: Recipe
+    probabilities: np.ndarray
+    folds: np.ndarray
+    thresholds: dict[str, float]
+    predicted: np.ndarray
+
+
+def grouped_cross_validation(spec: Recipe, labelled: LabelledSet, folds: int = 5, random_state: int = 0) -> GroupedRun:
+    numbers = fold_numbers(labelled.groups, folds, random_state)
+    probabilities = out_of_fold_probabilities(spec, labelled, numbers, random_state)
+    thresholds = choose_thresholds(labelled.labels, probabilities, rule=spec.threshold_rule)
+    predicted = cross_fitted_predictions(labelled.labels, probabilities, numbers, spec.threshold_rule)
+    return GroupedRun(spec, probabilities, numbers, thresholds, predicted)
+
+
+def per_domain_scores(labels: np.ndarray, predicted: np.ndarray) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per domain, and their macro average."""
+    from pipeline.classify.evaluate import DomainReport
+
+    report = DomainReport.of("", labels, predicted)
+    scores = {d: {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4),
+                  "support": report.support[d]} for d, s in report.scores.items()}
+    scores["macro"] = {k: round(float(np.mean([scores[d][k] for d in DOMAINS])), 4) for k in ("precision", "recall", "f1")}
+    return scores
+
+
+# -- training ------------------------------------------------------------------------------------
+
+
+def fit_model(spec: Recipe, labelled: LabelledSet, thresholds: dict[str, float], random_state: int = 0) -> DomainModel:
+    """The recipe fitted on every labelled passage, with the given thresholds (an unsaved model)."""
+    estimator = build_estimator(spec, random_state).fit(labelled.texts, labelled.labels)
+    return DomainModel(estimator, thresholds, {"recipe": spec.to_dict()})
+
+
+def provenance(labelled: LabelledSet) -> dict:
+    """Counts of the labelled passages by register and by author, with how many have no domain."""
+    empty = labelled.labels.sum(axis=1) == 0
+
+    def counts(keys: list[str]) -> dict:
+        total, none = Counter(keys), Counter(k for k, e in zip(keys, empty) if e)
+        return {k: {"passages": n, "no_domain": none[k]} for k, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+    return {"by_register": counts(labelled.groups), "by_author": counts(labelled.authors)}
+
+
+def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0, folds: int = 5,
+          recipe: str | None = None) -> dict:
+    """Fit the recipe (by default the one the comparison kept) on all labelled passages, with
+    thresholds and scores from grouped cross-validation; save the model and its card."""
+    from pipeline.classify.evaluate import DomainReport
+
+    labels_path, model_dir, spec = Path(labels_path), Path(model_dir), get_recipe(recipe or DEFAULT_RECIPE)
+    labelled = load_labelled_set(labels_path)
+    too_few = [d for i, d in enumerate(DOMAINS) if labelled.labels[:, i].sum() < folds]
     if too_few:
         raise LabelError(f"{labels_path.name}: fewer than {folds} passages for {', '.join(too_few)}")
-    probabilities = cross_validated_probabilities(texts, labels, folds, random_state)
-    thresholds = choose_thresholds(labels, probabilities)
-    predicted = np.column_stack([probabilities[:, i] >= thresholds[d] for i, d in enumerate(DOMAINS)]).astype(int)
-    pipeline = build_pipeline(random_state).fit(texts, labels)
+    run = grouped_cross_validation(spec, labelled, folds, random_state)
+    model = fit_model(spec, labelled, run.thresholds, random_state)
     model_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(model_dir / MODEL_FILE) as tmp:
-        joblib.dump(pipeline, tmp)
+        joblib.dump(slim(model.pipeline), tmp)
+    grouped = DomainReport.of("grouped cross-validation", labelled.labels, run.predicted)
     card = {
-        "model": "TF-IDF word 1-2-grams + char_wb 3-5-grams -> one-vs-rest LinearSVC, sigmoid-calibrated",
+        "model": spec.description,
+        "recipe": spec.to_dict(),
         "labels": list(DOMAINS),
         "parameters": {
-            "words": {"ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True},
-            "chars": {"analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 2, "sublinear_tf": True},
-            "svm": {"C": SVM_C, "class_weight": "balanced"},
-            "calibration": {"method": "sigmoid", "cv": 3},
             "random_state": random_state,
             "cv_folds": folds,
-            "threshold_rule": {"grid": [float(THRESHOLD_GRID[0]), float(THRESHOLD_GRID[-1]), 0.05], "f1_tolerance": THRESHOLD_TOLERANCE},
+            "cv_groups": "register",
+            "threshold_rule": {"rule": spec.threshold_rule, "grid": [float(THRESHOLD_GRID[0]), float(THRESHOLD_GRID[-1]), 0.05],
+                               "tolerance": THRESHOLD_TOLERANCE},
         },
-        "thresholds": thresholds,
+        "thresholds": run.thresholds,
         "training_data": {
             "file": labels_path.name,
             "sha256": file_sha256(labels_path),
-            "passages": len(texts),
-            "per_domain": {d: int(labels[:, i].sum()) for i, d in enumerate(DOMAINS)},
-            "no_domain": int((labels.sum(axis=1) == 0).sum()),
+            "passages": len(labelled.texts),
+            "per_domain": {d: int(labelled.labels[:, i].sum()) for i, d in enumerate(DOMAINS)},
+            "no_domain": int((labelled.labels.sum(axis=1) == 0).sum()),
+            **provenance(labelled),
         },
-        "cross_validation": per_domain_scores(labels, predicted),
+        "cross_validation": per_domain_scores(labelled.labels, run.predicted),
+        "grouped_cross_validation": grouped.to_dict(),
         "scikit_learn": sklearn.__version__,
         "trained": datetime.date.today().isoformat(),
         "model_sha256": file_sha256(model_dir / MODEL_FILE),
     }
-    write_text(model_dir / CARD_FILE, json.dumps(card, indent=2) + "\n")
-    write_text(model_dir / "MODEL_CARD.md", card_markdown(card))
+    comparison = read_comparison(model_dir)
+    if comparison and comparison.get("training_data_sha256") == card["training_data"]["sha256"]:
+        card["comparison"] = comparison
+    write_card(model_dir, card)
     return card
 
 
+def write_card(model_dir: str | Path, card: dict) -> None:
+    write_text(Path(model_dir) / CARD_FILE, json.dumps(card, indent=2) + "\n")
+    write_text(Path(model_dir) / "MODEL_CARD.md", card_markdown(card))
+
+
+def read_comparison(model_dir: str | Path) -> dict | None:
+    path = Path(model_dir) / COMPARISON_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def card_markdown(card: dict) -> str:
-    data = card["training_data"]
+    data, params = card["training_data"], card["parameters"]
+    grouped = card["grouped_cross_validation"]
     lines = [
         "# Passage domain classifier",
         "",
-        f"{card['model']}. Trained {card['trained']} with scikit-learn {card['scikit_learn']} on "
-        f"{data['passages']} labelled passages ({data['file']}, sha256 {data['sha256'][:12]}), "
-        f"{data['no_domain']} of them with no domain. Thresholds and scores come from "
-        f"{card['parameters']['cv_folds']}-fold cross-validation (random state {card['parameters']['random_state']}); "
-        f"each threshold is the middle of the grid values whose cross-validated F1 is within "
-        f"{card['parameters']['threshold_rule']['f1_tolerance']} of the best.",
+        f"Recipe `{card['recipe']['name']}`: {card['model']}. Trained {card['trained']} with scikit-learn "
+        f"{card['scikit_learn']} on {data['passages']} labelled passages ({data['file']}, sha256 {data['sha256'][:12]}), "
+        f"{data['no_domain']} of them with no domain.",
+        "",
+        f"Thresholds and figures come from {params['cv_folds']}-fold cross-validation grouped by register (every "
+        f"passage of a register on one side; random state {params['random_state']}): each domain's threshold is the "
+        f"middle of the grid values whose {params['threshold_rule']['rule'].upper()} is within "
+        f"{params['threshold_rule']['tolerance']} of the best, and the figures below are of cross-fitted thresholds "
+        "(each fold's chosen on the other folds).",
         "",
         "| domain | passages | threshold | precision | recall | F1 |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for domain in card["labels"]:
-        s = card["cross_validation"][domain]
-        lines.append(f"| {domain} | {data['per_domain'][domain]} | {card['thresholds'][domain]:.2f} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} |")
-    macro = card["cross_validation"]["macro"]
-    lines += [f"| **macro** | | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} |", ""]
+        s = grouped["domains"][domain]
+        lines.append(f"| {domain} | {data['per_domain'][domain]} | {card['thresholds'][domain]:.2f} | "
+                     f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} |")
+    macro, none = grouped["macro"], grouped["no_domain"]
     lines += [
-        "Use: `secmine run` scores every passage (`domains.csv`); reference entries and front matter are",
-        "never given a domain. Retrain with `secmine train`; loading refuses a model whose card lists other",
-        "labels than the code, or whose file differs from the one the card describes.",
+        f"| **macro** | | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} |",
+        f"| **no domain kept empty** | {none['total']} | | | | {none['rate']:.3f} |",
+        "",
+        "## Training data",
+        "",
+        "| register | passages | no domain |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {k} | {v['passages']} | {v['no_domain']} |" for k, v in data["by_register"].items()]
+    lines += ["", "| written by | passages | no domain |", "|---|---:|---:|"]
+    lines += [f"| {k} | {v['passages']} | {v['no_domain']} |" for k, v in data["by_author"].items()]
+    lines += ["", "See `corpus/labels/README.md` for how the passages were written and labelled.", ""]
+    if "comparison" in card:
+        lines += comparison_markdown(card["comparison"])
+    lines += [
+        "## Use",
+        "",
+        "`secmine run` scores every passage (`domains.csv`); reference entries and front matter are never given a",
+        "domain. Retrain with `secmine train`; `secmine evaluate domains` prints the figures (docs/classification.md).",
+        "Loading refuses a model whose card lists other labels than the code, or whose file differs from the one",
+        "the card describes.",
         "",
     ]
     return "\n".join(lines)
+
+
+def comparison_markdown(comparison: dict) -> list[str]:
+    """The models x evaluations table of ``secmine evaluate domains --compare``."""
+    evaluations = comparison["evaluations"]
+    lines = [
+        "## Model comparison",
+        "",
+        f"`secmine evaluate domains --compare` ({comparison['date']}): each recipe's grouped cross-validation on the "
+        "training data, and the recipe trained on all of it on the held-out evaluations. Macro-F1 over the domains "
+        "with at least 3 gold passages / share of no-domain passages kept empty. "
+        f"Kept: the best mean of the two on grouped cross-validation (`{comparison['chosen']}`).",
+        "",
+        "| recipe | " + " | ".join(f"{e} macro-F1 | {e} none kept" for e in evaluations) + " |",
+        "|---|" + "---:|---:|" * len(evaluations),
+    ]
+    for name, row in comparison["recipes"].items():
+        cells = []
+        for e in evaluations:
+            figures = row.get(e)
+            cells += [f"{figures['macro_f1']:.3f}" if figures and figures["macro_f1"] is not None else "-",
+                      f"{figures['no_domain']:.3f}" if figures and figures["no_domain"] is not None else "-"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", *[f"- `{name}`: {text}" for name, text in comparison["descriptions"].items()], ""]
+    if comparison.get("notes"):
+        lines += [*comparison["notes"], ""]
+    return lines
 
 
 def format_scores(scores: dict) -> str:
@@ -217,48 +352,43 @@ def format_scores(scores: dict) -> str:
     return "\n".join(lines)
 
 
-def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[str], np.ndarray]:
+# -- labels kept without their text ---------------------------------------------------------------
+
+
+def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[Passage], np.ndarray]:
     """Labels kept without their text (``doc``, ``passage_id``, ``text_sha1``, ``domains``): the
-    text is read from the documents in ``texts_dir`` as secmine ingests them, and checked."""
+    passages are read from the documents in ``texts_dir`` as secmine ingests them, and checked."""
     from pipeline.ingest import ingest_file
     from pipeline.textnorm import squash_whitespace
 
     path, texts_dir = Path(path), Path(texts_dir)
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    passages: dict[str, dict[str, str]] = {}
-    texts, labels = [], []
+    documents: dict[str, dict[str, Passage]] = {}
+    passages, labels = [], []
     for number, row in enumerate(rows, start=2):
-        if row["doc"] not in passages:
+        if row["doc"] not in documents:
             source = texts_dir / row["doc"]
             if not source.exists():
                 raise LabelError(f"{path.name}, line {number}: {source} not found (the texts stay outside the project)")
-            passages[row["doc"]] = {p.passage_id: p.text for p in ingest_file(source).passages}
-        text = passages[row["doc"]].get(row["passage_id"], "")
-        digest = hashlib.sha1(squash_whitespace(text).encode("utf-8")).hexdigest()[:12]
-        if digest != row["text_sha1"]:
+            documents[row["doc"]] = {p.passage_id: p for p in ingest_file(source).passages}
+        passage = documents[row["doc"]].get(row["passage_id"])
+        digest = hashlib.sha1(squash_whitespace(passage.text if passage else "").encode("utf-8")).hexdigest()[:12]
+        if passage is None or digest != row["text_sha1"]:
             raise LabelError(f"{path.name}, line {number}: passage {row['passage_id']} no longer has the labelled text")
         domains = [d for d in (row["domains"] or "").split(";") if d]
         unknown = [d for d in domains if d not in DOMAINS]
         if unknown:
             raise LabelError(f"{path.name}, line {number}, column 'domains': unknown domain {unknown[0]!r}")
-        texts.append(text)
+        passages.append(passage)
         labels.append([int(d in domains) for d in DOMAINS])
-    return texts, np.array(labels, dtype=int).reshape(-1, len(DOMAINS))
+    return passages, np.array(labels, dtype=int).reshape(-1, len(DOMAINS))
 
 
 def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None) -> dict:
     """Per-domain precision, recall and F1 of the saved model on a labelled file."""
     from pipeline.classify import load_model
+    from pipeline.classify.evaluate import labelled_gold_passages, predict_passages
 
-    with open(path, encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if "text" in header:
-        texts, labels = load_labelled(path)
-    elif texts_dir is not None:
-        texts, labels = load_referenced(path, texts_dir)
-    else:
-        raise LabelError(f"{Path(path).name}: no 'text' column; give the folder holding the texts (--texts)")
-    model = load_model(model_dir)
-    predicted = np.array([[int(d in row) for d in DOMAINS] for row in model.predict(texts)], dtype=int)
-    return per_domain_scores(labels, predicted.reshape(-1, len(DOMAINS)))
+    gold = labelled_gold_passages(path, texts_dir)
+    return per_domain_scores(gold.labels, predict_passages(load_model(model_dir), gold))
