@@ -169,3 +169,10 @@ def test_the_project_evaluation_corpus_is_consistent_with_its_gold():
     done = subprocess.run([sys.executable, str(root / "tools" / "check_gold.py"), str(root)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "14 documents, 0 errors" in done.stdout
+
+
+def test_passages_with_the_same_first_words_are_told_apart_by_the_whole_start():
+    passages = [("p1", "1. The EU and Norway agreed to meet twice a year on fisheries and quotas."),
+                ("p2", "1. The EU and Norway agreed to meet twice a year on space and satellites.")]
+    assert find_passage("1. The EU and Norway agreed to meet twice a year on space", passages) == "p2"
+    assert find_passage("1. The EU and Norway agreed to meet twice a year on f", passages) == "p1"

@@ -176,17 +176,23 @@ def _key_words(text: str) -> str:
 
 
 def find_passage(text_start: str, passages: list[tuple[str, str]]) -> str | None:
-    """The passage id whose text starts with (else contains) the gold passage's first seven words."""
+    """The passage id whose text starts with (else contains) the gold passage's first seven words.
+
+    When several passages start with the same seven words ("1. The United States and the European
+    Union ..."), the one that starts with the whole ``text_start`` wins."""
     key = _key_words(text_start)
     if not key:
         return None
-    contained = None
+    whole = " ".join(re.findall(r"\w+", _norm(text_start)))
+    starting, contained = [], None
     for pid, text in passages:
         words = " ".join(re.findall(r"\w+", _norm(text)))
         if words.startswith(key):
-            return pid
-        if contained is None and key in words:
+            starting.append((pid, words))
+        elif contained is None and key in words:
             contained = pid
+    if starting:
+        return next((pid for pid, words in starting if words.startswith(whole)), starting[0][0])
     return contained
 
 
