@@ -1,0 +1,200 @@
+"""Mentions that only the whole document shows: its own title, acronyms it defines, short forms.
+
+- ``instrument-title:document-title``: the title of a joint statement, readout, declaration or
+  communiqué, wherever the document prints it (a ``Title:`` field of a header, the document's
+  title, or a short first line on the first page), is an INSTRUMENT mention of the document itself.
+- ``acronym:defined-in-document``: "Trade and Technology Council (TTC)" makes every later "TTC"
+  a mention of the council; "Papua New Guinea (PNG)" makes "PNG" the partner. Only an acronym
+  that abbreviates the name before it, and that the gazetteer does not already give a meaning.
+- ``instrument-title:short-form``: a title written once with its parties prefix ("EU-US Energy
+  Council") is the same instrument without it ("the Energy Council"), and so is its head alone
+  after "the" ("the Task Force") when the document has one such instrument only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pipeline.extract.gazetteer import instrument_heads, load_gazetteer
+from pipeline.extract.instruments import head_of, parties_prefix
+from pipeline.records import IngestResult, Mention, Passage
+
+TITLE_RULE = "instrument-title:document-title"
+ACRONYM_RULE = "acronym:defined-in-document"
+SHORT_RULE = "instrument-title:short-form"
+TITLE_PASSAGES = 4  # the title is printed in the first passages
+MAX_TITLE_WORDS = 40
+_FIELD = re.compile(r"(?:^|(?<=[\s/]))(?:TITLE|Title):[ \t]*(?P<title>[^\n]+?)(?=\s+[A-Z][A-Z_]{2,}:\s|\n|$)")
+_ACRONYM = re.compile(r"\s*\(\s*(?:the\s+)?(?P<acr>[A-Z][A-Za-z0-9&+\-]{0,9})\s*\)")
+
+
+def document_mentions(result: IngestResult, passages: list[Passage], mentions: list[Mention],
+                      sentences: dict[str, list[tuple[int, int]]]) -> list[Mention]:
+    """The mentions the passages alone do not give (see module doc)."""
+    added = _title_mentions(result, passages, sentences)
+    taken = mentions + added
+    added += _acronym_mentions(passages, taken, sentences)
+    taken = mentions + added
+    added += _short_form_mentions(passages, taken, sentences)
+    return added
+
+
+def _sentence(sentences: dict[str, list[tuple[int, int]]], passage: Passage, start: int, end: int) -> tuple[int, int]:
+    for s, e in sentences.get(passage.passage_id, []):
+        if s <= start < e:
+            return s, max(e, end)
+    return 0, len(passage.text)
+
+
+def _mention(passage: Passage, start: int, end: int, label: str, canonical: str, rule_id: str,
+             sentences: dict[str, list[tuple[int, int]]], **extra) -> Mention:
+    s, e = _sentence(sentences, passage, start, end)
+    return Mention(passage.doc_id, passage.passage_id, label, passage.text[start:end], canonical, start, end,
+                   rule_id, s, e, **extra)
+
+
+# --- the document's own title -----------------------------------------------------------------
+
+
+def _statement_head() -> re.Pattern[str]:
+    words = sorted({h.words[-1] for h in instrument_heads().values() if h.type == "joint_statement"}, key=len, reverse=True)
+    alternation = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![\w])(?:(?i:{alternation}))s?(?![\w])")
+
+
+def _is_statement_title(title: str) -> bool:
+    """A short line, not a sentence, holding a capitalised statement head ("Joint Statement on ...")."""
+    title = title.strip()
+    if not title or len(title.split()) > MAX_TITLE_WORDS or title.endswith((".", ";", ",")) and not title.endswith("etc."):
+        return False
+    for m in _statement_head().finditer(title):
+        if m.group(0)[:1].isupper():
+            return True
+    return False
+
+
+def _title_candidates(result: IngestResult, first: list[Passage]) -> Iterable[str]:
+    for passage in first:
+        for m in _FIELD.finditer(passage.text):
+            yield m.group("title").strip()
+    if result.document.title:
+        yield result.document.title
+    for passage in first:
+        if passage.page > 1:
+            continue
+        for line in passage.text.split("\n"):
+            yield line.strip()
+
+
+def _title_mentions(result: IngestResult, passages: list[Passage], sentences) -> list[Mention]:
+    first = passages[:TITLE_PASSAGES]
+    for title in _title_candidates(result, first):
+        if not _is_statement_title(title):
+            continue
+        pattern = re.compile(r"\s+".join(re.escape(w) for w in title.split()), re.IGNORECASE)
+        for passage in first:
+            m = pattern.search(passage.text)
+            if m:
+                canonical = re.sub(r"\s+", " ", m.group(0)).strip()
+                return [_mention(passage, m.start(), m.end(), "INSTRUMENT", canonical, TITLE_RULE, sentences,
+                                 instrument_type="joint_statement")]
+    return []
+
+
+# --- acronyms the document defines ------------------------------------------------------------
+
+
+def abbreviates(acronym: str, name: str) -> bool:
+    """Whether the capitals of ``acronym`` are, in order, initials of the words of ``name``
+    ("TTC" of "EU-US Trade and Technology Council", "PNG" of "Papua New Guinea")."""
+    letters = [c.lower() for c in acronym if c.isupper()]
+    initials = [w[0].lower() for w in re.findall(r"[A-Za-z0-9]+", name)]
+    if len(letters) < 2 or not initials:
+        return False
+    i = 0
+    for letter in letters:
+        while i < len(initials) and initials[i] != letter:
+            i += 1
+        if i == len(initials):
+            return False
+        i += 1
+    return True
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in taken)
+
+
+def _acronym_mentions(passages: list[Passage], mentions: list[Mention], sentences) -> list[Mention]:
+    gazetteer = load_gazetteer()
+    by_passage: dict[str, list[Mention]] = {}
+    for m in mentions:
+        by_passage.setdefault(m.passage_id, []).append(m)
+    defined: dict[str, Mention] = {}
+    for passage in passages:
+        for m in by_passage.get(passage.passage_id, []):
+            if m.label not in ("INSTRUMENT", "PARTNER"):
+                continue
+            found = _ACRONYM.match(passage.text, m.end)
+            if not found:
+                continue
+            acronym = found.group("acr")
+            if acronym in gazetteer.phrases_exact or acronym in defined or not abbreviates(acronym, m.text):
+                continue
+            defined[acronym] = m
+    added: list[Mention] = []
+    for acronym, m in defined.items():
+        pattern = re.compile(rf"(?<![\w\-]){re.escape(acronym)}(?![\w\-])")
+        extra = {k: getattr(m, k) for k in ("partner_iso3", "partner_kind", "instrument_type", "domain")}
+        for passage in passages:
+            taken = [(x.start, x.end) for x in by_passage.get(passage.passage_id, [])]
+            for found in pattern.finditer(passage.text):
+                if _overlaps(found.start(), found.end(), taken):
+                    continue
+                added.append(_mention(passage, found.start(), found.end(), m.label, m.canonical, ACRONYM_RULE,
+                                      sentences, **extra))
+                taken.append((found.start(), found.end()))
+    return added
+
+
+# --- short forms of prefixed titles -----------------------------------------------------------
+
+
+def _short_form_mentions(passages: list[Passage], mentions: list[Mention], sentences) -> list[Mention]:
+    forms: dict[str, Mention] = {}
+    for m in mentions:
+        if m.label != "INSTRUMENT" or not m.rule_id.startswith("instrument-title:parties-prefix"):
+            continue
+        prefix = parties_prefix(m.text)
+        short = m.text[len(prefix):].lstrip(" -\u2010\u2011\u2012\u2013\u2014/")
+        if prefix and len(short.split()) >= 2 and short[:1].isupper():
+            forms.setdefault(short, m)
+    heads: dict[str, list[Mention]] = {}
+    for m in mentions:
+        if m.label == "INSTRUMENT" and m.rule_id.startswith("instrument-title:") and m.rule_id != TITLE_RULE:
+            head = head_of(m.text)
+            if head[:1].isupper() and len(m.text.split()) > len(head.split()):
+                names = heads.setdefault(head, [])
+                if m.canonical not in [x.canonical for x in names]:
+                    names.append(m)
+    for head, items in heads.items():
+        if len(items) == 1:
+            forms.setdefault(f"the {head}", items[0])
+            forms.setdefault(f"The {head}", items[0])
+    added: list[Mention] = []
+    by_passage: dict[str, list[tuple[int, int]]] = {}
+    for m in mentions:
+        by_passage.setdefault(m.passage_id, []).append((m.start, m.end))
+    for form, m in sorted(forms.items(), key=lambda kv: -len(kv[0])):
+        pattern = re.compile(rf"(?<![\w\-.]){re.escape(form)}(?![\w\-])")
+        extra = {k: getattr(m, k) for k in ("instrument_type", "domain")}
+        for passage in passages:
+            taken = by_passage.setdefault(passage.passage_id, [])
+            for found in pattern.finditer(passage.text):
+                start = found.start() + (4 if form.lower().startswith("the ") else 0)
+                if _overlaps(found.start(), found.end(), taken):
+                    continue
+                added.append(_mention(passage, start, found.end(), "INSTRUMENT", m.canonical, SHORT_RULE, sentences, **extra))
+                taken.append((found.start(), found.end()))
+    return added
