@@ -162,6 +162,8 @@ def _acronym_mentions(passages: list[Passage], mentions: list[Mention], sentence
 
 
 def _short_form_mentions(passages: list[Passage], mentions: list[Mention], sentences) -> list[Mention]:
+    """Short forms of prefixed titles as mentions of the full title; a short form the passage already
+    found as a title of its own takes the full title's name (the mention is changed in place)."""
     forms: dict[str, Mention] = {}
     for m in mentions:
         if m.label != "INSTRUMENT" or not m.rule_id.startswith("instrument-title:parties-prefix"):
@@ -170,6 +172,10 @@ def _short_form_mentions(passages: list[Passage], mentions: list[Mention], sente
         short = m.text[len(prefix):].lstrip(" -\u2010\u2011\u2012\u2013\u2014/")
         if prefix and len(short.split()) >= 2 and short[:1].isupper():
             forms.setdefault(short, m)
+    for m in mentions:
+        full = forms.get(m.text)
+        if full is not None and m.label == "INSTRUMENT" and m.rule_id.startswith("instrument-title:") and m.canonical != full.canonical:
+            m.canonical, m.rule_id = full.canonical, SHORT_RULE
     heads: dict[str, list[Mention]] = {}
     for m in mentions:
         if m.label == "INSTRUMENT" and m.rule_id.startswith("instrument-title:") and m.rule_id != TITLE_RULE:

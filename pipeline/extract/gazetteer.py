@@ -199,6 +199,7 @@ def party_names() -> tuple[str, ...]:
         phrase = pattern["pattern"]
         if phrase[:1].isupper() and len(phrase.split()) <= 4:
             names.add(phrase)
+    names |= {n.upper() for n in names}  # "EU-JAPAN" in a heading
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 

@@ -64,6 +64,7 @@ _TOPIC_STOPS = frozenset(
 )
 _TOPIC_INNER = frozenset(["and", "or", "of", "in", "on", "for", "the", "a", "an", "between", "against", "at", "-"])
 _DETERMINERS = frozenset("the a an this that these those its their our his her such any each every all both some no".split())
+_POSSESSIVE = frozenset(["'s", "'", "\u2019s", "\u2019"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _MONTHS = frozenset("January February March April May June July August September October November December".split())
 MAX_BODY = 12
@@ -97,6 +98,7 @@ class _Vocab:
     establishing: frozenset[tuple[str, ...]]
     fillers: frozenset[str]
     joint: frozenset[str]
+    captions: frozenset[str]
     prefix_start: re.Pattern
     prefix_end: re.Pattern
 
@@ -129,6 +131,7 @@ def vocabulary() -> _Vocab:
         establishing=frozenset(tuple(w.split()) for w in word_list("establishing_words.txt")),
         fillers=word_list("instrument_fillers.txt"),
         joint=frozenset(w.lower() for w in word_list("joint_words.txt")),
+        captions=word_list("caption_labels.txt"),
         prefix_start=re.compile(rf"(?:{chain})"),
         prefix_end=re.compile(rf"(?<![\w.])(?:{chain})\s*$"),
     )
@@ -263,20 +266,33 @@ def find_instruments(doc: Doc, known: list[tuple[int, int]] | None = None) -> li
     found: list[FormMatch] = []
     # People's names end titles ("... on Energy Security and President Biden"); an entity that holds
     # a head noun is the model's mistake ("Joint Communiqués"), not a person.
+    # a known place or partner ("Yerevan") is no person either.
     persons = {t.i for ent in doc.ents if ent.label_ == "PERSON"
-               and not any(t.lower_ in vocab.heads_by_last for t in ent) for t in ent}
+               and not any(t.lower_ in vocab.heads_by_last for t in ent)
+               and not any(s < ent.end_char and ent.start_char < e for s, e in known) for t in ent}
     for i, tok in enumerate(doc):
         hit = _head_at(doc, i, vocab)
         if hit is None:
             continue
         head, first = hit
         case = _case(doc, first, i)
+        if case == "title" and _title_goes_on(doc, i):
+            continue  # "Framework" in "Advanced Framework Agreements"
         if case == "title":
             found.extend(_title(doc, head, first, i, vocab, persons))
         elif case == "lower":
             found.extend(_lower(doc, head, first, i, vocab, known, persons))
     found.extend(_projects(doc, vocab, persons))
     return found
+
+
+def _title_goes_on(doc: Doc, i: int) -> bool:
+    """The capitalised word after a head continues the same name."""
+    if i + 1 >= len(doc) or doc[i].whitespace_.count("\n") or doc[i + 1].is_sent_start:
+        return False
+    nxt = doc[i + 1]
+    return _is_title(nxt) and any(c.isalpha() for c in nxt.text) and not _field_label(doc, i + 1) and \
+        (nxt.text.isupper() == doc[i].text.isupper())
 
 
 def _left_body(doc: Doc, first: int, vocab: _Vocab) -> int:
@@ -293,11 +309,17 @@ def _left_body(doc: Doc, first: int, vocab: _Vocab) -> int:
         if _is_dash(tok) and i > sent_start and _is_title(doc[i - 1]):
             i -= 1
             continue
+        if tok.text in _POSSESSIVE and i > sent_start and _is_title(doc[i - 1]):
+            i -= 1  # "Leaders' Communiqué", "the Chair's Statement"
+            continue
         if tok.lower_ in _LEFT_JOINERS and tok.text.islower() and i > sent_start and _is_title(doc[i - 1]):
             i -= 1
             continue
         break
     start = i + 1
+    for j in range(start, first - 1):  # "Table 1 EU ...": a caption's label and number
+        if doc[j].text.rstrip(".") in vocab.captions and doc[j + 1].like_num:
+            start = j + 2
     while start < first and not _is_title(doc[start]):
         start += 1
     # A capitalised word that opens the sentence belongs to the name only if the parser attaches
@@ -453,7 +475,9 @@ def _coordinated_title(doc: Doc, head: Head, body: int, first: int, last: int, e
         unit = _span_text(doc, s, e)
         stop = end if n == len(units) - 1 else e
         start_char, end_char = doc[s].idx, doc[stop - 1].idx + len(doc[stop - 1].text)
-        matches.append(FormMatch(start_char, end_char, f"{unit} {rest}".strip(), head.type, "instrument-title:coordinated"))
+        core_end = doc[last].idx + len(doc[last].text) if n == len(units) - 1 else start_char
+        matches.append(FormMatch(start_char, end_char, f"{unit} {rest}".strip(), head.type, "instrument-title:coordinated",
+                                 -1, core_end))
     return matches
 
 
@@ -516,13 +540,15 @@ def _attached_words(doc: Doc, first: int) -> int:
         tok = doc[i]
         if not (tok.text.islower() and tok.text.isalpha()):
             break
-        if tok.lower_ in _TOPIC_STOPS or tok.lower_ in _DETERMINERS or tok.dep_ not in _ATTACHED_DEPS:
+        compound = _glued_dash(doc, i - 1) and doc[i - 2].text.islower()
+        if tok.lower_ in _TOPIC_STOPS or tok.lower_ in _DETERMINERS or (tok.dep_ not in _ATTACHED_DEPS and not compound):
             break
-        if _glued_dash(doc, i - 1):
-            if not doc[i - 2].text.islower():
-                break
-            i -= 2  # "high-level": both parts
-        i -= 1
+        start = i
+        while _glued_dash(doc, start - 1) and doc[start - 2].text.islower() and doc[start - 2].text.isalpha():
+            start -= 2  # "high-level", "staff-to-staff": one word
+        if _glued_dash(doc, start - 1):
+            break  # "EU-facilitated": part of the parties prefix
+        i = start - 1
         words += 1
     return i + 1
 
@@ -688,7 +714,7 @@ def _projects(doc: Doc, vocab: _Vocab, persons: set[int]) -> list[FormMatch]:
             name = _span_text(doc, s, e).strip("'\"\u2018\u2019\u201c\u201d ")
             start = programme.idx if n == 0 else doc[s].idx
             found.append(FormMatch(start, doc[e - 1].idx + len(doc[e - 1].text), f"{programme.text} project {name}",
-                                   "programme", "instrument-title:programme-project"))
+                                   "programme", "instrument-title:programme-project", -1, tok.idx + len(tok.text)))
     return found
 
 
@@ -701,7 +727,7 @@ def _project_names(doc: Doc, k: int, vocab: _Vocab, persons: set[int], plural: b
         last = None
         while j < len(doc) and j - start < 8:
             tok = doc[j]
-            if j in persons or tok.is_space:
+            if tok.is_space or (j in persons and not quoted):
                 break
             if _is_title(tok):
                 last = j

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pycountry
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -24,7 +25,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.extract.dates import find_dates, normalize_date
 from pipeline.extract.gazetteer import load_gazetteer, stopwords
-from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, find_instruments, head_of, instrument_type, singular_head
+from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, find_instruments, head_of, instrument_type, parties_prefix, singular_head
 from pipeline.extract.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
 
@@ -69,6 +70,7 @@ def find_mentions(doc: Doc, doc_id: str, passage_id: str, pub_date: str, model: 
     candidates = [c for c in candidates if not _inside_person(c, persons) and not _capital_in_name(c, candidates, names)]
     kept = _settle_overlaps(_resolve_titles(candidates, doc.text))
     _name_working_arrangements(kept, doc)
+    _qualify_generic_names(kept, doc)
     return [_mention(doc, c, doc_id, passage_id) for c in sorted(kept, key=lambda c: (c.start, -c.end))]
 
 
@@ -103,7 +105,7 @@ def _rule_candidates(doc: Doc) -> list[Candidate]:
             continue
         if entry.form == "capital" and span.start > 0 and doc[span.start - 1].lower_ in locative:
             continue
-        if _word_in_capitals(doc, span) or (entry.label == "EU_BODY" and _word_of_a_name(doc, span)):
+        if _word_in_capitals(doc, span) or (_ends_a_name(entry, span) and _word_of_a_name(doc, span)):
             continue
         found.append(_entry_candidate(entry, span.id_, span.start_char, span.end_char))
     found += _compound_pieces(doc)
@@ -139,11 +141,16 @@ def _word_in_capitals(doc: Doc, span: Span) -> bool:
     return bool(neighbours) and all(t.text.isupper() for t in neighbours)
 
 
+def _ends_a_name(entry, span: Span) -> bool:
+    """Body and organisation names that other names end with ("Council", "Security Council")."""
+    return entry.label == "EU_BODY" or (entry.kind != "country" and entry.label == "PARTNER" and len(span) > 1)
+
+
 def _word_of_a_name(doc: Doc, span: Span) -> bool:
-    """A one-word body name that ends a longer name ("Council" in "National Security Council",
-    "Trade and Technology Council"; "Parliament" in "Ukrainian Parliament")."""
-    if len(span) != 1 or span.start == 0:
-        return False
+    """A known name that ends a longer name ("Council" in "National Security Council", "Trade and
+    Technology Council"; "Security Council" in "National Security Council")."""
+    if span.start == 0 or _all_caps(span.text):
+        return False  # in a heading set in capitals every word is capitalised
     before = doc[span.start - 1]
     if before.is_sent_start or before.text in ("EU", "European", "Union", "EU's", "Union's") or not before.text[:1].isupper():
         return False
@@ -263,6 +270,7 @@ def instrument_name(text: str) -> str:
     trailing "instrument"/"format" dropped, the last head singular, the first letter capital."""
     name = _YEAR_SUFFIX.sub("", text.strip(_QUOTES + " "))
     name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"(?<=\S)[\u2010-\u2015\u2212](?=\S)", "-", name)  # "EU\u2013US" -> "EU-US"
     words = name.split(" ")
     while len(words) > 1 and words[-1].lower() in ("instrument", "format"):
         del words[-1]
@@ -312,10 +320,10 @@ def _resolve_titles(candidates: list[Candidate], text: str) -> list[Candidate]:
             if r.label == "DATE":
                 continue  # nests: "the 2019 Joint Communiqué"
             if r.start < head_end <= r.end:  # the known name holds the head
-                if " " in text[r.start:r.end] or r.label == "INSTRUMENT":
+                if (" " in text[r.start:r.end] or r.label == "INSTRUMENT") and not _more_words(text, f, r):
                     dropped.add(id(f))  # "Foreign Affairs Council", "EU Strategic Compass"
                     break
-                dropped.add(id(r))  # "Council" in "EU-US Energy Council"
+                dropped.add(id(r))  # "Council" in "EU-US Energy Council", "Framework Agreement" in "EU-Chile Advanced ..."
                 continue
             if r.label == "INSTRUMENT":
                 rest = text[r.end:head_end].split()
@@ -324,6 +332,15 @@ def _resolve_titles(candidates: list[Candidate], text: str) -> list[Candidate]:
                     break
                 dropped.add(id(r))  # "PESCO" in "PESCO project Military Mobility"
     return [c for c in candidates if id(c) not in dropped]
+
+
+def _more_words(text: str, f: Candidate, r: Candidate) -> bool:
+    """Whether a title says more than the known name at its end besides its parties prefix and the
+    Union ("EU-Chile Advanced Framework Agreement" does; "EU-Australia Cyber Dialogue" does not)."""
+    before = text[f.start : r.start]
+    prefix = parties_prefix(before)
+    words = re.findall(r"[A-Za-z][\w'\u2019]*", before[len(prefix):])
+    return any(w[:1].isupper() and w not in ("EU", "EU's", "EU\u2019s", "European", "Union", "Joint", "The") for w in words)
 
 
 def _nests(inner: Candidate, outer: Candidate) -> bool:
@@ -345,6 +362,55 @@ def _settle_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         if not clash:
             kept.append(cand)
     return kept
+
+
+def _qualifiers(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-\u2010-\u2015/]+", text) if w]
+
+
+@lru_cache(maxsize=1)
+def _qualified_entries() -> dict[str, list[tuple[list[str], str, object]]]:
+    """Registered instruments named "<qualifier> <generic name>" ("Critical raw materials strategic
+    partnership", "EU-ASEAN Strategic Partnership"), by generic name in lower case."""
+    gazetteer = load_gazetteer()
+    found: dict[str, list[tuple[list[str], str, object]]] = {}
+    for key, entry in gazetteer.entries.items():
+        if entry.label != "INSTRUMENT":
+            continue
+        name = re.sub(r"\s+\([^()]+\)$", "", entry.canonical)
+        words = name.split()
+        for size in (2, 3):
+            if len(words) > size:
+                generic = " ".join(words[-size:]).lower()
+                found.setdefault(generic, []).append((_qualifiers(" ".join(words[:-size])), key, entry))
+    return found
+
+
+def _named_in(sentence: str, qualifier: list[str]) -> bool:
+    """Every word of a qualifier is in the sentence, or the qualifier's initials are ("CRMs")."""
+    if all(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", sentence, re.I) for w in qualifier):
+        return True
+    initials = "".join(w[0] for w in qualifier).upper()
+    return len(initials) >= 2 and re.search(rf"(?<![\w]){initials}s?(?![\w])", sentence) is not None
+
+
+def _qualify_generic_names(kept: list[Candidate], doc: Doc) -> None:
+    """A described instrument without a topic takes the registered name whose qualifier its sentence
+    names: "the EU and ASEAN have a strategic partnership" -> "EU-ASEAN Strategic Partnership";
+    the longest qualifier wins."""
+    for cand in kept:
+        if cand.label != "INSTRUMENT" or not cand.rule_id.startswith("generic:") or cand.core_end != cand.end:
+            continue
+        generic = re.sub(r"^[A-Z]{2,}\s+", "", cand.canonical.split("|")[0])
+        options = _qualified_entries().get(singular_head(generic).lower(), [])
+        span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
+        sentence = span.sent.text if span is not None and len(span) else doc.text
+        named = [o for o in options if o[0] and _named_in(sentence, o[0])]
+        if named:
+            qualifier, key, entry = max(named, key=lambda o: len(o[0]))
+            cand.canonical = entry.canonical
+            cand.rule_id = f"{cand.rule_id.split('|')[0]}|{key}"
+            cand.extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
 
 
 def _name_working_arrangements(kept: list[Candidate], doc: Doc) -> None:
