@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -41,9 +42,11 @@ def document_mentions(result: IngestResult, passages: list[Passage], mentions: l
 
 
 def _sentence(sentences: dict[str, list[tuple[int, int]]], passage: Passage, start: int, end: int) -> tuple[int, int]:
-    for s, e in sentences.get(passage.passage_id, []):
-        if s <= start < e:
-            return s, max(e, end)
+    """The bounds of the sentence (as the parser split it) that holds ``start``."""
+    bounds = sentences.get(passage.passage_id, [])
+    i = bisect.bisect_right(bounds, (start, float("inf"))) - 1
+    if 0 <= i < len(bounds) and bounds[i][0] <= start < bounds[i][1]:
+        return bounds[i][0], max(bounds[i][1], end)
     return 0, len(passage.text)
 
 
@@ -122,8 +125,26 @@ def abbreviates(acronym: str, name: str) -> bool:
     return True
 
 
-def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in taken)
+class _Taken:
+    """The character spans already taken in a passage, for quick overlap tests in long texts."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+        for s, e in spans:
+            self.add(s, e)
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        self.longest = max(self.longest, end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, end)
+        return any(self.ends[i] > start for i in range(lo, hi))
 
 
 def _acronym_mentions(passages: list[Passage], mentions: list[Mention], sentences) -> list[Mention]:
@@ -144,17 +165,20 @@ def _acronym_mentions(passages: list[Passage], mentions: list[Mention], sentence
                 continue
             defined[acronym] = m
     added: list[Mention] = []
+    takens: dict[str, _Taken] = {}
     for acronym, m in defined.items():
         pattern = re.compile(rf"(?<![\w\-]){re.escape(acronym)}(?![\w\-])")
         extra = {k: getattr(m, k) for k in ("partner_iso3", "partner_kind", "instrument_type", "domain")}
         for passage in passages:
-            taken = [(x.start, x.end) for x in by_passage.get(passage.passage_id, [])]
+            if acronym not in passage.text:
+                continue
+            taken = takens.setdefault(passage.passage_id, _Taken((x.start, x.end) for x in by_passage.get(passage.passage_id, [])))
             for found in pattern.finditer(passage.text):
-                if _overlaps(found.start(), found.end(), taken):
+                if taken.overlaps(found.start(), found.end()):
                     continue
                 added.append(_mention(passage, found.start(), found.end(), m.label, m.canonical, ACRONYM_RULE,
                                       sentences, **extra))
-                taken.append((found.start(), found.end()))
+                taken.add(found.start(), found.end())
     return added
 
 
@@ -189,18 +213,21 @@ def _short_form_mentions(passages: list[Passage], mentions: list[Mention], sente
             forms.setdefault(f"the {head}", items[0])
             forms.setdefault(f"The {head}", items[0])
     added: list[Mention] = []
-    by_passage: dict[str, list[tuple[int, int]]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     for m in mentions:
-        by_passage.setdefault(m.passage_id, []).append((m.start, m.end))
+        spans.setdefault(m.passage_id, []).append((m.start, m.end))
+    takens: dict[str, _Taken] = {}
     for form, m in sorted(forms.items(), key=lambda kv: -len(kv[0])):
         pattern = re.compile(rf"(?<![\w\-.]){re.escape(form)}(?![\w\-])")
         extra = {k: getattr(m, k) for k in ("instrument_type", "domain")}
         for passage in passages:
-            taken = by_passage.setdefault(passage.passage_id, [])
+            if form not in passage.text:
+                continue
+            taken = takens.setdefault(passage.passage_id, _Taken(spans.get(passage.passage_id, [])))
             for found in pattern.finditer(passage.text):
                 start = found.start() + (4 if form.lower().startswith("the ") else 0)
-                if _overlaps(found.start(), found.end(), taken):
+                if taken.overlaps(found.start(), found.end()):
                     continue
                 added.append(_mention(passage, start, found.end(), "INSTRUMENT", m.canonical, SHORT_RULE, sentences, **extra))
-                taken.append((found.start(), found.end()))
+                taken.add(found.start(), found.end())
     return added

@@ -204,6 +204,14 @@ def parties_prefix(text: str) -> str:
     return m.group(0) if m else ""
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per parsed text (spaCy joins the tokens again at every call)."""
+    text = doc.user_data.get("secmine_text")
+    if text is None:
+        text = doc.user_data["secmine_text"] = doc.text
+    return text
+
+
 # --- token classes ----------------------------------------------------------------------------
 
 
@@ -406,7 +414,7 @@ def _span_text(doc: Doc, start: int, end: int, head_index: int | None = None) ->
 
 def _parties_at(doc: Doc, index: int, vocab: _Vocab) -> int:
     """The character offset where a parties prefix starting at token ``index`` ends, or -1."""
-    m = vocab.prefix_start.match(doc.text, doc[index].idx)
+    m = vocab.prefix_start.match(doc_text(doc), doc[index].idx)
     return m.end() if m else -1
 
 
@@ -602,7 +610,7 @@ def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: li
     # A parties prefix: "the EU-Japan partnership", "U.S.-EU dialogues on Russia".
     if head.described or not head.title_only:
         words_start = _attached_words(doc, first)
-        window = doc.text[max(0, doc[words_start].idx - 120) : doc[words_start].idx]
+        window = doc_text(doc)[max(0, doc[words_start].idx - 120) : doc[words_start].idx]
         m = vocab.prefix_end.search(window)
         if m:
             prefix_start = doc[words_start].idx - len(window) + m.start()
@@ -642,7 +650,7 @@ def _generic(doc: Doc, head: Head, start_char: int, words_start: int, first: int
              vocab: _Vocab, rule: str, prefix_end: int, persons: set[int]) -> list[FormMatch]:
     """A lower-case instrument from ``start_char`` to the end of its topic; several when a plural head
     takes coordinated topics ("dialogues on Russia, on cyber issues, and migration")."""
-    prefix = doc.text[start_char : doc[words_start].idx].strip() if start_char < doc[words_start].idx else ""
+    prefix = doc_text(doc)[start_char : doc[words_start].idx].strip() if start_char < doc[words_start].idx else ""
     words = [t.text for t in doc[words_start:first]
              if (t.lower_ not in vocab.fillers and not t.like_num) or rule == "generic:topic-modifier"]
     head_words = _span_text(doc, first, last + 1, last)

@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.extract.dates import find_dates, normalize_date
 from pipeline.extract.gazetteer import load_gazetteer, stopwords
-from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, find_instruments, head_of, instrument_type, parties_prefix, singular_head
+from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, doc_text, find_instruments, head_of, instrument_type, parties_prefix, singular_head
 from pipeline.extract.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
 
@@ -64,11 +64,11 @@ def find_mentions(doc: Doc, doc_id: str, passage_id: str, pub_date: str, model: 
     candidates = _rule_candidates(doc)
     known = [(c.start, c.end) for c in candidates if c.label in ("PARTNER", "EU_BODY")]
     candidates += [_form_candidate(doc, f) for f in find_instruments(doc, known)]
-    candidates += _date_candidates(doc.text, pub_date) + _model_candidates(doc, pub_date, model)
+    candidates += _date_candidates(doc_text(doc), pub_date) + _model_candidates(doc, pub_date, model)
     persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"]
     names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_ENTITIES]
     candidates = [c for c in candidates if not _inside_person(c, persons) and not _capital_in_name(c, candidates, names)]
-    kept = _settle_overlaps(_resolve_titles(candidates, doc.text))
+    kept = _settle_overlaps(_resolve_titles(candidates, doc_text(doc)))
     _name_working_arrangements(kept, doc)
     _qualify_generic_names(kept, doc)
     return [_mention(doc, c, doc_id, passage_id) for c in sorted(kept, key=lambda c: (c.start, -c.end))]
@@ -78,7 +78,7 @@ def _mention(doc: Doc, c: Candidate, doc_id: str, passage_id: str) -> Mention:
     span = doc.char_span(c.start, c.end, alignment_mode="expand")
     sent = span.sent if span is not None and len(span) else doc[:]
     return Mention(
-        doc_id=doc_id, passage_id=passage_id, label=c.label, text=doc.text[c.start : c.end],
+        doc_id=doc_id, passage_id=passage_id, label=c.label, text=doc_text(doc)[c.start : c.end],
         canonical=c.canonical, start=c.start, end=c.end, rule_id=c.rule_id,
         sent_start=sent.start_char, sent_end=sent.end_char, **c.extra,
     )
@@ -190,8 +190,8 @@ def _in_place_name(doc: Doc, span: Span, geographic: frozenset[str], regions: fr
 def _form_candidate(doc: Doc, found: FormMatch) -> Candidate:
     """An instrument found by its form; a registered name written another way resolves to it."""
     gazetteer = load_gazetteer()
-    text = doc.text[found.start : found.end]
-    core = doc.text[found.start : found.core_end] if found.core_end > found.start else ""
+    text = doc_text(doc)[found.start : found.end]
+    core = doc_text(doc)[found.start : found.core_end] if found.core_end > found.start else ""
     for name in (found.canonical, text, core, _LEADING.sub("", core), found.bare):
         known = gazetteer.named(name, "instrument:") if name else None
         if known is not None:
@@ -404,7 +404,7 @@ def _qualify_generic_names(kept: list[Candidate], doc: Doc) -> None:
         generic = re.sub(r"^[A-Z]{2,}\s+", "", cand.canonical.split("|")[0])
         options = _qualified_entries().get(singular_head(generic).lower(), [])
         span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
-        sentence = span.sent.text if span is not None and len(span) else doc.text
+        sentence = span.sent.text if span is not None and len(span) else doc_text(doc)
         named = [o for o in options if o[0] and _named_in(sentence, o[0])]
         if named:
             qualifier, key, entry = max(named, key=lambda o: len(o[0]))
