@@ -475,8 +475,10 @@ def _range(m: re.Match, pub: _Pub) -> _Hit | str | None:
 
 
 def _us_day_range(m: re.Match, pub: _Pub) -> _Hit | str | None:
-    """"May 14-16, 2024"."""
-    y, mon = int(m.group("y")), MONTHS[m.group("m").lower().rstrip(".")]
+    """"May 14-16, 2024"; "December 4-5" in the publication year."""
+    if m.group("y") is None and pub.year is None:
+        return None
+    y, mon = int(m.group("y") or pub.year), MONTHS[m.group("m").lower().rstrip(".")]
     d1, d2 = int(m.group("d1")), int(m.group("d2"))
     if not (_valid_day(y, mon, d1) and _valid_day(y, mon, d2) and d1 < d2):
         return BLOCK
@@ -624,7 +626,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "date:day_range",
-        rf"(?P<m>{MONTH})\s+(?P<d1>[0-3]?\d)\s*{DASH}\s*(?P<d2>[0-3]?\d),?\s+(?P<y>{YEAR})",
+        rf"(?P<m>{MONTH})\s+(?P<d1>[0-3]?\d)\s*{DASH}\s*(?P<d2>[0-3]?\d)(?![\w])(?:,?\s+(?P<y>{YEAR}))?",
         _us_day_range,
     ),
     _rule(

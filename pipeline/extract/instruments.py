@@ -64,6 +64,7 @@ _TOPIC_STOPS = frozenset(
 )
 _TOPIC_INNER = frozenset(["and", "or", "of", "in", "on", "for", "the", "a", "an", "between", "against", "at", "-"])
 _DETERMINERS = frozenset("the a an this that these those its their our his her such any each every all both some no".split())
+_EMBEDDED_PREPS = frozenset(["for", "on", "to", "against"])
 _POSSESSIVE = frozenset(["'s", "'", "\u2019s", "\u2019"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _MONTHS = frozenset("January February March April May June July August September October November December".split())
@@ -249,6 +250,8 @@ def _head_at(doc: Doc, i: int, vocab: _Vocab) -> tuple[Head, int] | None:
 
 def _case(doc: Doc, first: int, last: int) -> str:
     words = [doc[j].text for j in range(first, last + 1)]
+    if len(words) > 2 and all(w.islower() for w in words[1:-1]) and words[0][:1].isupper() and words[-1][:1].isupper():
+        return "title"  # "Memorandum of Understanding", "Code of Conduct"
     if all(w.islower() for w in words):
         return "lower"
     if all(w[:1].isupper() for w in words):
@@ -313,6 +316,9 @@ def _left_body(doc: Doc, first: int, vocab: _Vocab) -> int:
             break
         if _is_title(tok):
             i -= 1
+            continue
+        if tok.is_alpha and tok.text.islower() and i - 2 >= sent_start and _glued_dash(doc, i - 1) and _is_title(doc[i - 2]):
+            i -= 2  # "High-level", "Follow-up"
             continue
         if _is_dash(tok) and i > sent_start and _is_title(doc[i - 1]):
             i -= 1
@@ -420,6 +426,9 @@ def _parties_at(doc: Doc, index: int, vocab: _Vocab) -> int:
 
 def _title(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, persons: set[int]) -> list[FormMatch]:
     body = _left_body(doc, first, vocab)
+    for j in range(body, first - 1):
+        if doc[j + 1].lower_ in _EMBEDDED_PREPS and _head_at(doc, j, vocab) is not None:
+            return []  # "Code of Conduct for Space Operations" is a code of conduct
     end = _title_complement(doc, last + 1, head, vocab, persons)
     has_body = any(_is_title(doc[j]) and any(c.isalpha() for c in doc[j].text) for j in range(body, first))
     if not has_body and end == last + 1:

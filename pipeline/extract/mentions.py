@@ -199,7 +199,7 @@ def _form_candidate(doc: Doc, found: FormMatch) -> Candidate:
             extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
             return Candidate("INSTRUMENT", found.start, found.end, entry.canonical, f"{found.rule_id}|{key}", FORM, extra,
                              prefix_end=found.prefix_end, core_end=found.core_end)
-    return Candidate("INSTRUMENT", found.start, found.end, instrument_name(found.canonical), found.rule_id, FORM,
+    return Candidate("INSTRUMENT", found.start, found.end, instrument_name(found.canonical, singular=False), found.rule_id, FORM,
                      {"instrument_type": found.instrument_type}, prefix_end=found.prefix_end, core_end=found.core_end)
 
 
@@ -265,16 +265,19 @@ def _country_by_name(text: str) -> tuple[str, str] | None:
 # --- names ------------------------------------------------------------------------------------
 
 
-def instrument_name(text: str) -> str:
+def instrument_name(text: str, singular: bool = True) -> str:
     """An instrument's canonical name from its surface: quotes and a trailing "(year)" dropped, a
-    trailing "instrument"/"format" dropped, the last head singular, the first letter capital."""
+    trailing "instrument"/"format" dropped, dashes as hyphens, the last word singular when it is a
+    head (unless ``singular`` is false: a name whose head is already singular), the first letter
+    capital."""
     name = _YEAR_SUFFIX.sub("", text.strip(_QUOTES + " "))
     name = re.sub(r"\s+", " ", name)
     name = re.sub(r"(?<=\S)[\u2010-\u2015\u2212](?=\S)", "-", name)  # "EU\u2013US" -> "EU-US"
     words = name.split(" ")
     while len(words) > 1 and words[-1].lower() in ("instrument", "format"):
         del words[-1]
-    words[-1] = singular_head(words[-1])
+    if singular:
+        words[-1] = singular_head(words[-1])
     name = " ".join(words)
     return name[:1].upper() + name[1:]
 
