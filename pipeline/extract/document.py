@@ -155,7 +155,7 @@ def _acronym_mentions(passages: list[Passage], mentions: list[Mention], sentence
     defined: dict[str, Mention] = {}
     for passage in passages:
         for m in by_passage.get(passage.passage_id, []):
-            if m.label not in ("INSTRUMENT", "PARTNER"):
+            if m.label not in ("INSTRUMENT", "PARTNER") or m.rule_id.startswith("model:"):
                 continue
             found = _ACRONYM.match(passage.text, m.end)
             if not found:

@@ -54,13 +54,15 @@ _LEFT_JOINERS = frozenset(["and", "&", "of", "for", "to", "on", "in"])
 # ("Administrative Arrangements with Serbia"); "between" may stand inside a complement.
 _TITLE_PREPS = {"on": None, "of": None, "for": None, "against": None, "in": ("mission",), "to": ("fund", "programme")}
 # Prepositions that open the topic of a lower-case instrument.
-_TOPIC_PREPS = frozenset(["on", "for", "between", "against", "in", "of"])  # not "with": partners follow it
+# Not "with" (partners follow it) nor "in" (a place mostly: "an initiative in Kenya").
+_TOPIC_PREPS = frozenset(["on", "for", "between", "against", "of"])
 _ALONE_PREPS = frozenset(["on", "between", "for"])
 # Words that end a lower-case topic ("... on energy that will", "... on migration to ensure").
 _TOPIC_STOPS = frozenset(
     "that which who whose whom to by through as including while where when so than because if will would "
     "shall should can could may might must is are was were be been being has have had do does did not "
-    "via under over into during after before within without among amongst such with".split()
+    "via under over into during after before within without among amongst such with it them us him this these "
+    "those what whom some many all both each other others several various".split()
 )
 _TOPIC_INNER = frozenset(["and", "or", "of", "in", "on", "for", "the", "a", "an", "between", "against", "at", "-"])
 _DETERMINERS = frozenset("the a an this that these those its their our his her such any each every all both some no".split())
@@ -100,6 +102,7 @@ class _Vocab:
     fillers: frozenset[str]
     joint: frozenset[str]
     captions: frozenset[str]
+    organisation_words: frozenset[str]
     prefix_start: re.Pattern
     prefix_end: re.Pattern
 
@@ -133,6 +136,7 @@ def vocabulary() -> _Vocab:
         fillers=word_list("instrument_fillers.txt"),
         joint=frozenset(w.lower() for w in word_list("joint_words.txt")),
         captions=word_list("caption_labels.txt"),
+        organisation_words=word_list("organisation_words.txt"),
         prefix_start=re.compile(rf"(?:{chain})"),
         prefix_end=re.compile(rf"(?<![\w.])(?:{chain})\s*$"),
     )
@@ -382,6 +386,8 @@ def _title_complement(doc: Doc, k: int, head: Head, vocab: _Vocab, persons: set[
                 break
         elif _is_dash(tok) and last == j - 1:
             pass
+        elif tok.is_alpha and tok.text.islower() and _glued_dash(doc, j - 1) and last == j - 2:
+            last = j  # "Dialogue on Non-proliferation"
         else:
             break
         if previous.whitespace_.count("\n"):
@@ -441,6 +447,8 @@ def _title(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, persons: 
         return []  # a heading in capitals: every word is capitalised, none is thereby a name
     if body < first and any(j in persons for j in range(body, first)):
         return []
+    if any(doc[j].text in vocab.organisation_words for j in range(body, end)):
+        return []  # "Hellenic Foundation for European and Foreign Policy"
     coordinated = _coordinated_title(doc, head, body, first, last, end, vocab)
     if coordinated:
         return coordinated
@@ -641,6 +649,8 @@ def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: li
     if head.described or not head.title_only:
         words_start = _attached_words(doc, first)
         content = [t for t in doc[words_start:first] if t.lower_ in vocab.modifiers]
+        if head.title_only and not head.complement_alone:
+            content = []  # "develop a nuclear programme": a programme needs its topic
         if (topic_end > last + 1 or content) and _established(doc, last, vocab):
             found.extend(_generic(doc, head, doc[words_start].idx, words_start, first, last, topic_end, vocab,
                                   "generic:established", -1, persons))

@@ -315,15 +315,20 @@ def _resolve_titles(candidates: list[Candidate], text: str) -> list[Candidate]:
     """Settle each instrument found by form against the known names inside it (see module doc)."""
     dropped: set[int] = set()
     forms = [c for c in candidates if c.label == "INSTRUMENT" and c.trust == FORM]
+    names = [c for c in candidates if c.trust == RULE and c.label in ("PARTNER", "EU_BODY")]
     for f in forms:
         head_end = f.core_end if f.core_end > 0 else f.end
         for r in candidates:
-            if r.trust != RULE or r is f or not r.inside(f) or (r.start, r.end) == (f.start, f.end):
+            if r.trust != RULE or r is f or not r.inside(f):
+                continue
+            if (r.start, r.end) == (f.start, f.end):
+                if r.label in ("PARTNER", "EU_BODY"):
+                    dropped.add(id(f))  # "Financial Action Task Force" is an organisation
                 continue
             if r.label == "DATE":
                 continue  # nests: "the 2019 Joint Communiqué"
             if r.start < head_end <= r.end:  # the known name holds the head
-                if (" " in text[r.start:r.end] or r.label == "INSTRUMENT") and not _more_words(text, f, r):
+                if (" " in text[r.start:r.end] or r.label == "INSTRUMENT") and not _more_words(text, f, r, names):
                     dropped.add(id(f))  # "Foreign Affairs Council", "EU Strategic Compass"
                     break
                 dropped.add(id(r))  # "Council" in "EU-US Energy Council", "Framework Agreement" in "EU-Chile Advanced ..."
@@ -337,10 +342,15 @@ def _resolve_titles(candidates: list[Candidate], text: str) -> list[Candidate]:
     return [c for c in candidates if id(c) not in dropped]
 
 
-def _more_words(text: str, f: Candidate, r: Candidate) -> bool:
-    """Whether a title says more than the known name at its end besides its parties prefix and the
-    Union ("EU-Chile Advanced Framework Agreement" does; "EU-Australia Cyber Dialogue" does not)."""
-    before = text[f.start : r.start]
+def _more_words(text: str, f: Candidate, r: Candidate, names: list[Candidate]) -> bool:
+    """Whether a title says more than the known name at its end besides its parties prefix, the
+    Union and partners' names ("EU-Chile Advanced Framework Agreement" does; "EU-Australia Cyber
+    Dialogue" and "Council of Europe Budapest Convention" do not)."""
+    chars = list(text[f.start : r.start])
+    for n in names:
+        for i in range(max(n.start, f.start), min(n.end, r.start)):
+            chars[i - f.start] = " "
+    before = "".join(chars)
     prefix = parties_prefix(before)
     words = re.findall(r"[A-Za-z][\w'\u2019]*", before[len(prefix):])
     return any(w[:1].isupper() and w not in ("EU", "EU's", "EU\u2019s", "European", "Union", "Joint", "The") for w in words)
