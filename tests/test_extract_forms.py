@@ -127,6 +127,28 @@ def test_headings_in_capitals_are_no_titles_but_prefixed_ones_are(nlp):
     assert [c for c, _ in instruments(nlp, "THE EU-JAPAN ENERGY COUNCIL")] == ["EU-JAPAN ENERGY COUNCIL"]
 
 
+def test_names_of_organisations_are_no_instruments(nlp):
+    text = "Fellows of the Baltic Foundation for Security Policy met the Financial Action Task Force."
+    assert instruments(nlp, text) == []
+    assert names(nlp, text, "PARTNER") == ["FATF"]
+
+
+def test_a_head_with_an_inner_preposition_is_the_title(nlp):
+    found = [m for m in mentions(nlp, "States adopted a Code of Conduct for Satellite Operations.") if m.label == "INSTRUMENT"]
+    assert [(m.canonical, m.instrument_type) for m in found] == [("Code of Conduct for Satellite Operations", "convention")]
+
+
+def test_public_helpers_for_the_facts_stage():
+    from pipeline.extract.mentions import _instrument_type, _singular_head, instrument_type, singular_head
+
+    assert instrument_type("Joint Statement on the U.S.-EU Task Force on Energy Security") == "joint_statement"
+    assert instrument_type("the Task Force") == "forum"
+    assert instrument_type("a nameless thing") == "agreement"
+    assert singular_head("Partnerships") == "Partnership" and singular_head("Facilities") == "Facility"
+    assert singular_head("Consultations") == "Consultations" and singular_head("Minerals") == "Minerals"
+    assert _instrument_type is instrument_type and _singular_head is singular_head
+
+
 # --- descriptive (lower-case) instruments -------------------------------------------------------
 
 
@@ -218,6 +240,15 @@ def test_printed_first_line_title_and_not_a_body_sentence():
     assert found == ["Joint Readout of the EU-Kenya Ministerial Meeting"]
     assert [m for m in extract_document(document("A note on trade.", "Nothing here is a statement title."))
             if m.rule_id == "instrument-title:document-title"] == []
+
+
+def test_a_statement_by_one_side_is_not_a_joint_statement():
+    for title in ("Statement by the High Representative on the Elections", "Readout of the Minister's Call with Ghana"):
+        result = document(title, "The minister spoke with partners.", kinds=("heading",))
+        assert [m for m in extract_document(result) if m.rule_id == "instrument-title:document-title"] == []
+    result = document("EU-Ghana Summit Statement", "Leaders met.", kinds=("heading",))
+    assert [m.canonical for m in extract_document(result) if m.rule_id == "instrument-title:document-title"] == [
+        "EU-Ghana Summit Statement"]
 
 
 def test_acronyms_defined_in_the_document():

@@ -66,15 +66,30 @@ def _statement_head() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])(?:(?i:{alternation}))s?(?![\w])")
 
 
+_JOINT = re.compile(r"(?<![\w])(?i:joint|leaders['\u2019]?)(?![\w])")
+_ALONE = ("statement", "readout")  # heads that a single author issues too: a joint one only
+
+
 def _is_statement_title(title: str) -> bool:
-    """A short line, not a sentence, holding a capitalised statement head ("Joint Statement on ...")."""
+    """A short line, not a sentence, naming a joint statement, joint readout, declaration or
+    communiqué ("Joint Statement on ...", "EU-US Summit Statement", "Brussels Declaration"); a
+    statement or readout by one side ("Statement by the President on ...") is not one."""
     title = title.strip()
-    if not title or len(title.split()) > MAX_TITLE_WORDS or title.endswith((".", ";", ",")) and not title.endswith("etc."):
+    if not title or len(title.split()) > MAX_TITLE_WORDS or title.endswith((".", ";", ",")):
         return False
     for m in _statement_head().finditer(title):
-        if m.group(0)[:1].isupper():
+        if not m.group(0)[:1].isupper():
+            continue
+        if m.group(0).lower().rstrip("s") not in _ALONE:
+            return True
+        if _JOINT.search(title) or re.search(r"\w[-\u2010-\u2015]\w", title[: m.start()]) and parties_prefix_in(title[: m.start()]):
             return True
     return False
+
+
+def parties_prefix_in(text: str) -> bool:
+    """Whether a parties prefix ("EU-US", "United States-Indonesia-EU") stands in the text."""
+    return any(parties_prefix(text[m.start():]) for m in re.finditer(r"(?<![\w.])[A-Z]", text))
 
 
 def _title_candidates(result: IngestResult, first: list[Passage]) -> Iterable[str]:
