@@ -242,6 +242,13 @@ def test_printed_first_line_title_and_not_a_body_sentence():
             if m.rule_id == "instrument-title:document-title"] == []
 
 
+def test_a_title_set_on_two_lines():
+    result = document("THE PRESS OFFICE", "Joint Communiqué of the EU-Chile\nAssociation Council", "Santiago, 4 May 2024",
+                      kinds=("front_matter", "heading", "front_matter"))
+    assert [m.canonical for m in extract_document(result) if m.rule_id == "instrument-title:document-title"] == [
+        "Joint Communiqué of the EU-Chile Association Council"]
+
+
 def test_a_statement_by_one_side_is_not_a_joint_statement():
     for title in ("Statement by the High Representative on the Elections", "Readout of the Minister's Call with Ghana"):
         result = document(title, "The minister spoke with partners.", kinds=("heading",))

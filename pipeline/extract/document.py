@@ -24,7 +24,7 @@ from pipeline.records import IngestResult, Mention, Passage
 TITLE_RULE = "instrument-title:document-title"
 ACRONYM_RULE = "acronym:defined-in-document"
 SHORT_RULE = "instrument-title:short-form"
-TITLE_PASSAGES = 4  # the title is printed in the first passages
+TITLE_PASSAGES = 8  # the title is printed in the first passages (after a masthead, a date line ...)
 MAX_TITLE_WORDS = 40
 _FIELD = re.compile(r"(?:^|(?<=[\s/]))(?:TITLE|Title):[ \t]*(?P<title>[^\n]+?)(?=\s+[A-Z][A-Z_]{2,}:\s|\n|$)")
 _ACRONYM = re.compile(r"\s*\(\s*(?:the\s+)?(?P<acr>[A-Z][A-Za-z0-9&+\-]{0,9})\s*\)")
@@ -101,6 +101,9 @@ def _title_candidates(result: IngestResult, first: list[Passage]) -> Iterable[st
     for passage in first:
         if passage.page > 1:
             continue
+        lines = [line for line in passage.text.strip().split("\n") if line.strip()]
+        if 1 < len(lines) <= 3 and not any(c.isdigit() for line in lines[1:] for c in line):
+            yield " ".join(passage.text.split())  # a title set on two lines
         for line in passage.text.split("\n"):
             yield line.strip()
 

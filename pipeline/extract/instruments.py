@@ -648,7 +648,7 @@ def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: li
     # An establishing word: "launch a dedicated dialogue on security and defence".
     if head.described or not head.title_only:
         words_start = _attached_words(doc, first)
-        content = [t for t in doc[words_start:first] if t.lower_ in vocab.modifiers]
+        content = [t for t in doc[words_start:first] if t.lower_ not in vocab.fillers and t.is_alpha]
         if head.title_only and not head.complement_alone:
             content = []  # "develop a nuclear programme": a programme needs its topic
         if (topic_end > last + 1 or content) and _established(doc, last, vocab):
