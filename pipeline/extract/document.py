@@ -127,19 +127,20 @@ def _title_mentions(result: IngestResult, passages: list[Passage], sentences) ->
 
 
 def abbreviates(acronym: str, name: str) -> bool:
-    """Whether the capitals of ``acronym`` are, in order, initials of the words of ``name``
-    ("TTC" of "EU-US Trade and Technology Council", "PNG" of "Papua New Guinea")."""
-    letters = [c.lower() for c in acronym if c.isupper()]
-    initials = [w[0].lower() for w in re.findall(r"[A-Za-z0-9]+", name)]
-    if len(letters) < 2 or not initials:
+    """Whether ``acronym`` abbreviates ``name``: its letters and digits stand in the name in order,
+    the first at the start of a word (Schwartz and Hearst's test): "TTC" of "EU-US Trade and
+    Technology Council", "BOMCA" of "Border Management Programme in Central Asia"."""
+    short = [c.lower() for c in acronym if c.isalnum()]
+    if sum(c.isupper() for c in acronym) < 2 or len(short) < 2:
         return False
-    i = 0
-    for letter in letters:
-        while i < len(initials) and initials[i] != letter:
-            i += 1
-        if i == len(initials):
+    long = name.lower()
+    i = len(long) - 1
+    for n in range(len(short) - 1, -1, -1):
+        while i >= 0 and (long[i] != short[n] or (n == 0 and i > 0 and long[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
             return False
-        i += 1
+        i -= 1
     return True
 
 

@@ -51,8 +51,10 @@ NOT_TITLE_WORDS = frozenset(
 _LEFT_JOINERS = frozenset(["and", "&", "of", "for", "to", "on", "in"])
 # Prepositions that open a title's complement, and the head types each may follow.
 # Not "with" or "between": the parties that follow them are partners, not part of the name
-# ("Administrative Arrangements with Serbia"); "between" may stand inside a complement.
-_TITLE_PREPS = {"on": None, "of": None, "for": None, "against": None, "in": ("mission",), "to": ("fund", "programme")}
+# ("Administrative Arrangements with Serbia"); "between" may stand inside a complement. "in" only
+# where a place is part of the name ("Training Mission in Mali", "Border Programme in Central Asia").
+_TITLE_PREPS = {"on": None, "of": None, "for": None, "against": None, "in": ("mission", "programme", "fund"),
+                "to": ("fund", "programme")}
 # Prepositions that open the topic of a lower-case instrument.
 # Not "with" (partners follow it) nor "in" (a place mostly: "an initiative in Kenya").
 _TOPIC_PREPS = frozenset(["on", "for", "between", "against", "of"])
