@@ -580,6 +580,19 @@ def _attached_words(doc: Doc, first: int) -> int:
     return i + 1
 
 
+def _words(doc: Doc, start: int, end: int) -> list[str]:
+    """The lower-case words of tokens ``start`` to ``end``, hyphen compounds joined ("high-level")."""
+    words: list[str] = []
+    for j in range(start, end):
+        if _is_dash(doc[j]) and _glued_dash(doc, j) and words and j + 1 < end:
+            continue
+        if j > start and _glued_dash(doc, j - 1) and words:
+            words[-1] = f"{words[-1]}-{doc[j].lower_}"
+        else:
+            words.append(doc[j].lower_)
+    return words
+
+
 def _establishing(tok: Token, vocab: _Vocab) -> bool:
     """Whether a token is an establishing word (with its particle: "set up", "enter into")."""
     if (tok.lower_,) in vocab.establishing:
@@ -650,7 +663,7 @@ def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: li
     # An establishing word: "launch a dedicated dialogue on security and defence".
     if head.described or not head.title_only:
         words_start = _attached_words(doc, first)
-        content = [t for t in doc[words_start:first] if t.lower_ not in vocab.fillers and t.is_alpha]
+        content = [w for w in _words(doc, words_start, first) if w in vocab.modifiers]
         if head.title_only and not head.complement_alone:
             content = []  # "develop a nuclear programme": a programme needs its topic
         if (topic_end > last + 1 or content) and _established(doc, last, vocab):

@@ -28,6 +28,7 @@ from pipeline.extract.gazetteer import load_gazetteer, stopwords
 from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, doc_text, find_instruments, head_of, instrument_type, parties_prefix, singular_head
 from pipeline.extract.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
+from pipeline.resources import word_list
 
 __all__ = ["find_mentions", "instrument_type", "singular_head", "instrument_name"]
 
@@ -353,7 +354,9 @@ def _more_words(text: str, f: Candidate, r: Candidate, names: list[Candidate]) -
     before = "".join(chars)
     prefix = parties_prefix(before)
     words = re.findall(r"[A-Za-z][\w'\u2019]*", before[len(prefix):])
-    return any(w[:1].isupper() and w not in ("EU", "EU's", "EU\u2019s", "European", "Union", "Joint", "The") for w in words)
+    fillers = word_list("instrument_fillers.txt")
+    return any(w[:1].isupper() and w not in ("EU", "EU's", "EU\u2019s", "European", "Union", "Joint", "The")
+               and w.lower() not in fillers for w in words)  # "Revised EU Maritime Security Strategy" is the strategy
 
 
 def _nests(inner: Candidate, outer: Candidate) -> bool:
