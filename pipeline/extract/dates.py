@@ -24,6 +24,7 @@ a decade, but keeps words that carry meaning ("since", "from ... to", "between .
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Callable
@@ -167,27 +168,30 @@ _RATE_WORDS = frozenset(
 )
 
 
+_WINDOW = 80  # characters looked at around a match for the words before and after it
+
+
 def _glued(text: str, start: int, end: int) -> tuple[str, str]:
     """The non-space characters touching a span on its left and on its right."""
     i = start
-    while i > 0 and not text[i - 1].isspace():
+    while i > 0 and not text[i - 1].isspace() and start - i <= _WINDOW:
         i -= 1
     j = end
-    while j < len(text) and not text[j].isspace():
+    while j < len(text) and not text[j].isspace() and j - end <= _WINDOW:
         j += 1
     return text[i:start], text[end:j]
 
 
 def _word_before(text: str, start: int) -> str:
     """The word before a span (skipping glued brackets), lowercased and without trailing dots."""
-    head = text[:start].rstrip("([{\"'\u201c\u2018 \t\n")
+    head = text[max(0, start - _WINDOW):start].rstrip("([{\"'\u201c\u2018 \t\n")
     words = head.split()
     return words[-1].lower().strip("([{:,;").rstrip(".") if words else ""
 
 
 def _word_after(text: str, end: int) -> str:
     """The word after a span, lowercased and without trailing punctuation."""
-    words = text[end:].split(None, 1)
+    words = text[end:end + _WINDOW].split(None, 1)
     return words[0].lower().rstrip(".,;:)") if words else ""
 
 
@@ -516,7 +520,7 @@ def _counted(m: re.Match, pub: _Pub) -> _Hit | str | None:
     n = _number(m.group("n")) if m.group("n") else 1
     if n is None:
         return BLOCK
-    if direction == "last" and re.match(r"\s+of\b", m.string[m.end():]):
+    if direction == "last" and re.match(r"\s+of\b", m.string[m.end():m.end() + _WINDOW]):
         return BLOCK  # "the last five years of the Cold War" need not end at publication
     past = direction in PAST_WORDS
     rule = f"date:{'past' if past else 'next'}_n_{unit}s"
@@ -704,9 +708,15 @@ def _candidates(text: str, pub: _Pub) -> list[tuple[int, int, int, _Hit | None]]
 def _select(text: str, pub: _Pub) -> list[tuple[int, int, _Hit | None]]:
     """Non-overlapping hits and blocks, longest first, then leftmost, then earliest rule."""
     chosen: list[tuple[int, int, _Hit | None]] = []
+    starts: list[int] = []  # of the chosen spans, which never overlap: sorted, for bisection
+    ends: list[int] = []
     for start, end, _, hit in sorted(_candidates(text, pub), key=lambda c: (c[0] - c[1], c[0], c[2])):
-        if all(end <= s or start >= e for s, e, _ in chosen):
-            chosen.append((start, end, hit))
+        i = bisect.bisect_left(starts, end)  # chosen spans starting before this one ends
+        if i and ends[i - 1] > start:
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
+        chosen.append((start, end, hit))
     return sorted(chosen, key=lambda c: c[0])
 
 
