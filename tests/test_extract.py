@@ -209,13 +209,11 @@ def test_evaluate_scores_counts_and_distinct(tmp_path):
 
 @pytest.mark.shared
 def test_brief_entities_meet_the_targets(shared_dir, brief):
-    """CONTRACT targets on the seed brief: PARTNER >= 0.95, EU_BODY and DATE >= 0.90, INSTRUMENT >= 0.80."""
+    """On the seed brief every label keeps an F1 of 0.95 or more."""
     from pipeline.extract import extract_document
     from pipeline.extract.evaluate import load_entity_gold, score_entities
 
     gold = load_entity_gold(shared_dir / "gold" / "entities.jsonl")
     report = score_entities(extract_document(brief), [brief], gold)["mentions"]
-    assert report["PARTNER"]["f1"] >= 0.95
-    assert report["EU_BODY"]["f1"] >= 0.90
-    assert report["DATE"]["f1"] >= 0.90
-    assert report["INSTRUMENT"]["f1"] >= 0.80
+    for label in ("PARTNER", "EU_BODY", "DATE", "INSTRUMENT"):
+        assert report[label]["f1"] >= 0.95, (label, report[label])

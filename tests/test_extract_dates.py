@@ -413,3 +413,58 @@ def test_normalize_date_does_not_read_plain_words_as_dates():
 def test_normalize_date_returns_the_longest_of_several():
     m = normalize_date("2003 and May 2005")
     assert (m.text, m.iso, m.start, m.end) == ("May 2005", "2005-05", 9, 17)
+
+
+# --- forms the gold counts as dates -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "iso", "rule_id"),
+    [
+        ("The board will next convene on October 3 in Geneva.", "October 3", "2024-10-03", "date:month_day"),
+        ("Envoys compared notes on July 21st before the vote.", "July 21st", "2024-07-21", "date:month_day"),
+        ("Consultations resumed in September after the break.", "September", "2024-09", "date:month"),
+        ("The November ministerial will settle it.", "November", "2024-11", "date:month"),
+        ("Inspectors return in May to verify the stockpile.", "May", "2024-05", "date:month"),
+        ("The pipeline reopened in mid-December after repairs.", "mid-December", "2024-12", "date:part_of_month"),
+        ("A review is due by late February 2025.", "late February 2025", "2025-02", "date:part_of_month"),
+        ("Tenders close at the end of April.", "end of April", "2024-04", "date:part_of_month"),
+        ("Reserves must cover winter 2025-26 in full.", "winter 2025-26", "2025/2026", "date:season_range"),
+        ("Reserves must cover winter 2025/26 in full.", "winter 2025/26", "2025/2026", "date:season_range"),
+        ("The 2023/2024 work plan was adopted.", "2023/2024", "2023/2024", "date:year_range"),
+        ("Ports built for the 19th century need upgrades.", "19th century", "1801/1900", "date:century"),
+        ("Threats of the twenty-first century differ.", "twenty-first century", "2001/2100", "date:century"),
+        ("Reserves were tested in autumn 2022 and fall 2023.", "autumn 2022", "2022", "date:part_of_year"),
+    ],
+)
+def test_qualified_and_partial_calendar_forms(sentence, surface, iso, rule_id):
+    m = find_dates(sentence, "2024-06")[0]
+    assert (m.text, m.iso, m.rule_id) == (surface, iso, rule_id)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "May the envoys agree on a text soon.",
+        "March is when troops march to the border.",
+        "The EU-27 May summit text was not dated.",
+        "Researchers of Horizon 2020 and of Horizon Europe met.",
+        "Goals of Agenda 2063 and of the 2030 Agenda were compared.",
+        "Act 2019/2088 and Regulation 2021/2115 were amended.",
+    ],
+)
+def test_months_as_words_and_years_inside_names_are_not_dates(sentence):
+    assert find_dates(sentence, "2024-06") == []
+
+
+def test_a_past_year_before_a_title_stays_a_date():
+    assert [m.text for m in find_dates("They recalled the 2019 Joint Communiqué.", "2024")] == ["2019"]
+
+
+def test_split_tokens_from_bad_pdf_text():
+    assert found("The pact was signed on 4 AU GUST 199 8 in Lisbon.") == [("4 AU GUST 199 8", "1998-08-04", "day")]
+    assert found("Talks began in Sep tember 2003.") == [("Sep tember 2003", "2003-09", "month")]
+    assert found("The 199 8 figures are not a date here.") == []
+
+
+def test_bare_months_need_a_publication_year():
+    assert find_dates("Talks resume in June.", "") == []

