@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from pipeline.extract.mentions import _instrument_type, _singular_head
+from pipeline.extract.mentions import instrument_type as type_of_instrument, singular_head
 from pipeline.facts.document import DocumentProfile, describe_document
 from pipeline.facts.roles import Role, RoleReader, clause_subjects, is_word, list_items
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
@@ -231,7 +231,7 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         if any(s < end and start < e for s, e in taken):
             continue
         name, bare = _generic_name(text, start, match)
-        links.append(Link(start, end, name, _instrument_type(name), "", "generic", f"generic-head:{match.group(1)}", bare=bare))
+        links.append(Link(start, end, name, type_of_instrument(name), "", "generic", f"generic-head:{match.group(1)}", bare=bare))
         taken.append((start, end))
     for pattern, instrument_type, cue_id in _cooperation_cues():
         for match in pattern.finditer(segment):
@@ -278,7 +278,7 @@ def _generic_name(text: str, start: int, match: re.Match[str]) -> tuple[str, boo
             before.insert(0, word.lower())
         else:
             break
-    head = _singular_head(match.group(1))
+    head = singular_head(match.group(1))
     complement = (match.group(2) or "").strip()
     name = " ".join([*before, head, *([complement] if complement else [])])
     return name[:1].upper() + name[1:], not before and not complement
