@@ -162,7 +162,6 @@ def run_job(job: DocumentJob) -> DocumentOutcome:
             return DocumentOutcome(job, failed_document(job, f"extraction failed: {type(exc).__name__}: {exc}"),
                                    time.perf_counter() - start)
         store.save_analysis(job.key, mentions, scores, facts)
-        store.save_ingest(job.ingest_key, result)  # the facts stage names the document's type and signatories
     return DocumentOutcome(job, result.document, time.perf_counter() - start)
 
 
@@ -191,8 +190,14 @@ def collect_records(outcomes: list[DocumentOutcome]) -> list[DocumentRecords]:
         if result is None or analysis is None:
             collected.append(DocumentRecords(failed_document(job, "its stored results went missing; run again")))
             continue
-        # The stored Document may come from a copy of the file elsewhere: name this one.
+        # The stored Document may come from a copy of the file elsewhere: name this one; its type
+        # and signatories are read again from its passages and mentions (no parse needed).
         document = result.document.replace(path=job.path, source=job.name)
+        if job.analyse and document.status == "ok":
+            from pipeline.facts.document import describe_document
+
+            profile = describe_document(result, analysis[0])
+            document = document.replace(doc_type=profile.doc_type, signatories=profile.signatory_names)
         collected.append(DocumentRecords(document, result.passages, result.tables, *analysis))
     return collected
 
