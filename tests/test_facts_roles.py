@@ -36,6 +36,9 @@ def note(body: str) -> str:
     # beneficiary: support or assistance
     ("The EU will support Moldova and Georgia in hardening their power grids.", {"Moldova", "Georgia"}),
     ("The Union delivers training and equipment to the coast guard of Ghana.", {"Ghana"}),
+    ("The EU will strengthen the capacities of Armenia's border guards.", {"Armenia"}),
+    # subjects of the talks beside the partner
+    ("The EU and Canada discussed Russia's war and the situation in Sudan.", {"Canada"}),
 ])
 def test_partner_and_beneficiary_roles_make_facts(tmp_path, sentence, expected):
     facts, _ = run(tmp_path, note(sentence))

@@ -197,7 +197,7 @@ class RoleReader:
             return Role("subject", "role:default")
         head = self._list_head(token)
         # An EU name in the same list: the EU and the partner act together ("the EU and Japan signed").
-        items = _conjuncts(head)
+        items = [t for t in _conjuncts(head) if t.i == head.i or t.dep_ == "conj"]
         if _touches(items, self.eu):
             return Role("partner", "role:with-eu")
         dep = head.dep_
@@ -221,14 +221,17 @@ class RoleReader:
 
     def _possessor(self, token: Token, depth: int) -> Role:
         noun = token.head
-        if is_word("threat_word", noun):
-            return Role("subject", _rule("threat_word"))
-        if is_word("cooperation_word", noun):
+        if is_word("cooperation_word", noun) and not is_word("threat_word", noun):
             # "Japan's participation in EU missions": a party only when the EU takes part too.
             if _touches(noun.subtree, self.eu) or _touches(noun.head.subtree, self.eu) and noun.dep_ in _OBJECT_DEPS:
                 return Role("partner", _rule("cooperation_word"))
-            return Role("subject", _rule("cooperation_word") + "-third-party")
-        return self._role_of(noun, depth + 1)
+            return Role("subject", "role:cooperation-word-third-party")
+        # "support Tajikistan's armed forces" is support; "Russia's forces" and "Iran's programme"
+        # are otherwise what the sentence is about.
+        proxy = self._role_of(noun, depth + 1)
+        if is_word("threat_word", noun) and proxy.role != "beneficiary":
+            return Role("subject", _rule("threat_word"))
+        return proxy
 
     def _object_of_preposition(self, token: Token, depth: int) -> Role:
         prep = token.head
@@ -240,16 +243,16 @@ class RoleReader:
             if prep.lower_ in ("between", "among", "amongst") and not _touches(_conjuncts(token), self.eu) \
                     and not self._speaker_owned(governor):
                 # "the border issues between Kyrgyzstan and Tajikistan": two others, not the EU
-                return Role("subject", _rule("partner_preposition") + "-third-party")
+                return Role("subject", "role:partner-preposition-third-party")
             owner = [c for c in governor.children if c.dep_ == "poss" and c.i not in self.eu and c.i in self.partners]
             if owner:  # "Russia's cooperation with Iran": a third party's own ties
-                return Role("subject", _rule("partner_preposition") + "-third-party")
+                return Role("subject", "role:partner-preposition-third-party")
             if is_word("threat_word", governor) and not is_word("cooperation_word", governor):
                 return Role("subject", _rule("threat_word"))
             verb = governor if _verbal(governor) else None
             subjects = clause_subjects(verb) if verb is not None else []
             if subjects and not _touches(subjects, self.eu) and all(s.i in self.partners for s in subjects):
-                return Role("subject", _rule("partner_preposition") + "-third-party")
+                return Role("subject", "role:partner-preposition-third-party")
             return Role("partner", _rule("partner_preposition"))
         if is_word("recipient_preposition", prep):
             if is_word("offer_word", governor):
@@ -284,7 +287,7 @@ class RoleReader:
             if self._kind.get(token.i) == "country" and prep.lower_ in ("in", "inside", "throughout", "across"):
                 chain = [governor, governor.head] if governor.head.i != governor.i else [governor]
                 if any(is_word("support_word", t) for t in chain):
-                    return Role("beneficiary", _rule("support_word") + "-in")
+                    return Role("beneficiary", "role:support-word-in")
                 if any(is_word("host_word", t) for t in chain) and _touches(self.doc, self.eu):
                     return Role("partner", _rule("host_word"))
             return Role("venue", _rule("venue_preposition"))
@@ -304,15 +307,13 @@ class RoleReader:
         verb = token.head
         if is_word("support_word", verb):
             return Role("beneficiary", _rule("support_word"))
-        if is_word("engage_verb", verb) and not is_word("hostile_verb", verb):
+        if is_word("hostile_verb", verb):
+            return Role("subject", _rule("hostile_verb"))
+        if is_word("engage_verb", verb) or (is_word("cooperation_word", verb) and verb.lower_ not in ("work", "works", "worked", "working")):
             subjects = clause_subjects(verb)
             if not subjects or _touches(subjects, self.eu):
-                return Role("partner", _rule("engage_verb"))
-        if is_word("cooperation_word", verb) and verb.lower_ not in ("work", "works", "worked", "working"):
-            subjects = clause_subjects(verb)
-            if not subjects or _touches(subjects, self.eu):
-                return Role("partner", _rule("cooperation_word"))
-        return Role("subject", _rule("hostile_verb") if is_word("hostile_verb", verb) else "role:object")
+                return Role("partner", _rule("engage_verb" if is_word("engage_verb", verb) else "cooperation_word"))
+        return Role("subject", "role:object")
 
     def _modifier(self, token: Token, depth: int) -> Role:
         noun = token.head
