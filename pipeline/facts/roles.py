@@ -258,6 +258,8 @@ class RoleReader:
             if is_word("offer_word", governor):
                 return Role("partner", _rule("offer_word"))
             if is_word("support_word", governor):
+                if any(c.dep_ == "poss" and c.i in self.partners for c in governor.children):
+                    return Role("subject", "role:support-third-party")
                 return Role("beneficiary", _rule("support_word"))
             return Role("subject", _rule("recipient_preposition"))
         if is_word("agent_preposition", prep):
@@ -277,7 +279,11 @@ class RoleReader:
                 return self._role_of(governor, depth + 1)
             if is_word("cooperation_word", governor) and _touches(governor.subtree, self.eu):
                 return Role("partner", _rule("of_preposition"))
-            return Role("subject", _rule("topic_of_noun"))
+            if is_word("topic_of_noun", governor) or is_word("threat_word", governor):
+                return Role("subject", _rule("topic_of_noun"))
+            # "the capacities of Armenia's border guards": the state takes the role of what it has
+            proxy = self._role_of(governor, depth + 1)
+            return proxy if proxy.role == "beneficiary" else Role("subject", _rule("topic_of_noun"))
         if is_word("list_preposition", prep) or (prep.lower_ == "as" and prep.head.lower_ == "such"):
             target = governor.head if governor.lower_ == "such" else governor
             return self._role_of(target, depth + 1)
