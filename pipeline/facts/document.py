@@ -2,7 +2,9 @@
 
 A joint statement, declaration, communiqué or joint readout is issued by the EU together with one
 or more partners; in it "we", "our", "both sides" and "the leaders" are the EU *and* those
-co-signatories. The type comes from the title (``document_types.csv``); the signatories are the
+co-signatories. The type comes from the title (``document_types.csv``) or, when the title names
+none, from a "TYPE:" header line or a short line of the first passages that names a kind of
+publication ("POLICY BRIEF", "Fact sheet"); the signatories are the
 non-EU partners the title names as its authors ("Joint Statement between Canada and the European
 Union", "EU-Japan Summit Joint Statement", "United States-Indonesia-EU Joint Statement on ..."),
 never those it names as its topic ("... on support for Angola").
@@ -24,6 +26,10 @@ _HEADER_TITLE = re.compile(r"(?<![A-Za-z])(?:TITLE|Title)\s*:\s*(?P<title>.+?)(?
 # Where a title turns from its authors to its topic: "Joint Statement by A and B on X".
 _TOPIC_START = re.compile(r"\s(on|regarding|concerning|about|in support of|to mark|following|at the occasion of|:)\s|:\s", re.I)
 _PARTY_JOIN = re.compile(r"^\s*[-\u2010-\u2015/]\s*$")
+# A "TYPE: ..." header line, as plain-text exports of web pages carry beside "TITLE:".
+_HEADER_TYPE = re.compile(r"(?<![A-Za-z])TYPE\s*:\s*(?P<type>.+?)(?=\s+[A-Z][A-Z_]{2,}\s*:|\s*$)", re.S)
+# A line of the first passages this short may be a publication's kind printed above or below its title.
+TYPE_LINE_WORDS = 6
 
 
 @dataclass
@@ -64,6 +70,24 @@ def document_type(title: str) -> tuple[str, bool, str]:
     return "", False, ""
 
 
+def printed_type(result: IngestResult) -> tuple[str, bool, str]:
+    """(doc_type, joint, rule id) of what a document prints about its kind outside its title: a
+    "TYPE:" header line, else a short front-matter or heading line of its first passages that names
+    a kind of publication ("BRIEF / 7", "Policy Brief No. 14/2024"); ("", False, "") when none."""
+    first = [p for p in result.passages[:TITLE_PASSAGES] if p.kind in ("front_matter", "heading")]
+    for passage in first:
+        match = _HEADER_TYPE.search(passage.text)
+        found = document_type(match.group("type")) if match else ("", False, "")
+        if found[0]:
+            return found
+    for passage in first:
+        if len(passage.text.split()) <= TYPE_LINE_WORDS and not _HEADER_TITLE.search(passage.text):
+            found = document_type(passage.text)
+            if found[0]:
+                return found
+    return "", False, ""
+
+
 def find_title(result: IngestResult) -> tuple[str, Passage | None, int, int]:
     """The title and where it is printed: a "TITLE:" header line, the document's title found in
     one of its first passages, or its first heading."""
@@ -89,6 +113,8 @@ def describe_document(result: IngestResult, mentions: list[Mention]) -> Document
     """The document's type, title, signatories and whether the EU is one of its speakers."""
     title, passage, start, end = find_title(result)
     doc_type, joint, rule_id = document_type(title)
+    if not doc_type:
+        doc_type, joint, rule_id = printed_type(result)
     profile = DocumentProfile(doc_type, joint, title, passage.passage_id if passage else "", start, end, type_rule=rule_id)
     if passage is None:
         return profile
