@@ -158,13 +158,15 @@ def run_job(job: DocumentJob) -> DocumentOutcome:
             return DocumentOutcome(job, result.document, time.perf_counter() - start)
         store.save_ingest(job.ingest_key, result)
     if job.analyse:
+        stored = result.document.to_row()
         try:
             mentions, scores, facts = analyse_document(result, load_model(Path(job.model_dir)))
         except Exception as exc:  # one document's bug must not stop the batch; it is retried next run
             return DocumentOutcome(job, failed_document(job, f"extraction failed: {type(exc).__name__}: {exc}"),
                                    time.perf_counter() - start)
         store.save_analysis(job.key, mentions, scores, facts)
-        store.save_ingest(job.ingest_key, result)  # the facts stage names the document's type and signatories
+        if result.document.to_row() != stored:  # the facts stage named the document's type and signatories
+            store.save_ingest(job.ingest_key, result)
     return DocumentOutcome(job, result.document, time.perf_counter() - start)
 
 
