@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     domains.add_argument("--labels", metavar="FILE", help="held-out labels: text,domains CSV, or doc,passage_id,text_sha1,domains")
     domains.add_argument("--texts", metavar="DIR", help="folder of the documents a text-less labels file refers to")
-    domains.add_argument("--gold", metavar="DIR", help="per-document gold (the JSON of ../shared/dev/gold) for the INPUT documents")
+    domains.add_argument("--gold", metavar="DIR", action="append",
+                         help="per-document gold (the JSON of ../shared/dev/gold) for the INPUT documents; repeat for "
+                              "several sets (each its own column), giving all their documents as INPUT")
     domains.add_argument("inputs", nargs="*", metavar="INPUT", help="the documents --gold describes")
     domains.add_argument("--grouped", action="store_true", help="also cross-validate the recipe on --train-labels, folds grouped by register")
     domains.add_argument("--train-labels", default="corpus/labels/passages.csv", metavar="FILE", help="training passages for --grouped and --compare")

@@ -48,11 +48,13 @@ def analyse_document(result: IngestResult, model) -> tuple[list[Mention], list, 
     from pipeline.classify import classify_passages
     from pipeline.extract import extract_document
     from pipeline.facts import extract_facts
+    from pipeline.facts.document import describe_document
 
     if result.document.status != "ok":
         return [], [], []
     mentions = extract_document(result)
-    scores = classify_passages(result.passages, model)
+    profile = describe_document(result, mentions)  # the document's type decides its passages' thresholds
+    scores = classify_passages(result.passages, model, profile)
     facts = extract_facts(result, mentions, scores)
     return mentions, scores, facts
 

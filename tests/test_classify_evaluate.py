@@ -177,12 +177,44 @@ def test_saved_model_holds_on_the_dev_documents(shared_dir):
     """A regression guard on real documents (the targets are in docs/classification.md)."""
     report = evaluate_gold(load_model(DEFAULT_MODEL_DIR),
                            document_gold_passages(shared_dir / "dev" / "gold", [shared_dir / "dev" / "texts"]))
-    assert report.empty_rate >= 0.85
-    assert report.macro() >= 0.75
+    assert report.empty_rate >= 0.90
+    assert report.macro() >= 0.85
 
 
 @pytest.mark.shared
 def test_seed_labels_keep_their_figures(shared_dir):
     text = domain_evaluation(labels=ROOT / "corpus" / "labels" / "seed_eval.csv", texts_dir=shared_dir / "seeds")
     macro = next(line for line in text.splitlines() if line.startswith("macro"))
-    assert float(macro.split("|")[1].split()[2]) >= 0.78
+    assert float(macro.split("|")[1].split()[2]) >= 0.85  # the target is 0.86; a margin of one passage
+
+
+def test_the_kept_recipe_prefers_none_on_official_texts_then_macro_f1():
+    from pipeline.classify.evaluate import choose_recipe
+
+    grouped = {"tfidf-svm-gated": {"macro_f1": 0.89, "no_domain": 0.94},  # F1 on official texts: not eligible
+               "tfidf-svm-gated-precise": {"macro_f1": 0.86, "no_domain": 0.97},
+               "tfidf-svm-gated-register": {"macro_f1": 0.87, "no_domain": 0.95}}
+    assert choose_recipe(grouped) == "tfidf-svm-gated-register"
+    grouped["tfidf-svm-gated-register"]["macro_f1"] = 0.85
+    assert choose_recipe(grouped) == "tfidf-svm-gated-precise"
+
+
+def test_several_gold_folders_are_evaluations_of_their_own(tmp_path):
+    from pipeline.classify.evaluate import held_out_sets
+
+    eval_dir = ROOT / "corpus" / "eval"
+    for name, stem in (("first", "e01_eu-canada-summit-2016"), ("second", "e09_council-conclusions-somalia-piracy-2009")):
+        gold = tmp_path / name / "gold"
+        gold.mkdir(parents=True)
+        (gold / f"{stem}.json").write_text((eval_dir / "gold" / f"{stem}.json").read_text(encoding="utf-8"), encoding="utf-8")
+    sets = held_out_sets(gold_dir=[tmp_path / "first" / "gold", tmp_path / "second" / "gold"], inputs=[eval_dir / "texts"])
+    assert [s.name for s in sets] == ["first gold", "second gold"]
+    assert set(sets[0].doc_types.values()) == {"joint_statement"} and set(sets[1].doc_types.values()) == {"council_conclusions"}
+    assert all(p.text for s in sets for p in s.passages)
+
+
+def test_saved_model_holds_on_the_projects_evaluation_corpus():
+    """A regression guard on the 14 documents of corpus/eval (written by the team, never trained on)."""
+    eval_dir = ROOT / "corpus" / "eval"
+    report = evaluate_gold(load_model(DEFAULT_MODEL_DIR), document_gold_passages(eval_dir / "gold", [eval_dir / "texts"]))
+    assert report.macro() >= 0.85 and report.empty_rate >= 0.90

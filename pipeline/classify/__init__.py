@@ -3,13 +3,19 @@
 The model is a scikit-learn Pipeline trained by ``secmine train`` (``pipeline/classify/train.py``,
 recipes in ``recipes.py``) and saved with its card in ``models/``. Loading checks the card against
 the code's label set. ``evaluate.py`` measures it (``secmine evaluate domains``).
+
+A passage's *family* is the kind of writing it comes from (``register_families.csv``): ``official``
+texts (joint statements, readouts, fact sheets, press releases, Council conclusions), ``analysis``
+(think-tank, academic, news, speeches) or a ``table`` row; "" when the document's type is unknown.
+A model may have thresholds of its own for a family (its card's ``family_thresholds``); the others
+use its default thresholds.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +24,7 @@ import joblib
 from pipeline.io import file_sha256
 
 from pipeline.records import DOMAINS, Passage, Record
+from pipeline.resources import table_rows
 
 MODEL_FILE = "domain_classifier.joblib"
 CARD_FILE = "model_card.json"
@@ -40,13 +47,34 @@ class DomainScore(Record):
     predicted: bool
 
 
+@lru_cache(maxsize=1)
+def _families() -> dict[tuple[str, str], str]:
+    return {(r["source"], r["name"]): r["family"] for r in table_rows("register_families.csv")}
+
+
+def register_family(register: str) -> str:
+    """The family of a training passage's register ("" for a register the data file does not list)."""
+    return _families().get(("register", register), "")
+
+
+def passage_family(kind: str, doc_type: str = "") -> str:
+    """The family of a passage of a document: ``table`` for a table row, else that of the
+    document's type (``Document.doc_type``); "" when the type is unknown."""
+    return _families().get(("passage_kind", kind)) or _families().get(("doc_type", doc_type), "")
+
+
 @dataclass
 class DomainModel:
-    """A fitted pipeline, its per-domain thresholds and its card."""
+    """A fitted pipeline, its per-domain thresholds and its card; ``family_thresholds`` are the
+    thresholds of the families that have their own (the rest use ``thresholds``)."""
 
     pipeline: object
     thresholds: dict[str, float]
     card: dict
+    family_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def thresholds_for(self, family: str = "") -> dict[str, float]:
+        return self.family_thresholds.get(family, self.thresholds)
 
     def scores(self, texts: list[str]) -> list[dict[str, float]]:
         """Calibrated probability of each domain for each text.
@@ -57,8 +85,11 @@ class DomainModel:
         """
         return [{d: float(p) for d, p in zip(DOMAINS, row)} for row in windowed_probabilities(self.pipeline, texts)]
 
-    def predict(self, texts: list[str]) -> list[list[str]]:
-        return [[d for d, s in row.items() if s >= self.thresholds[d]] for row in self.scores(texts)]
+    def predict(self, texts: list[str], families: list[str] | None = None) -> list[list[str]]:
+        """The predicted domains of each text; ``families`` (one per text) pick the thresholds."""
+        families = families or [""] * len(texts)
+        return [[d for d, s in row.items() if s >= self.thresholds_for(f)[d]]
+                for row, f in zip(self.scores(texts), families)]
 
     def passage_text(self, passage: Passage) -> str:
         """What the model reads of a passage: its text, or, for a model whose card asks for the
@@ -121,15 +152,23 @@ def load_model(model_dir: str | Path = DEFAULT_MODEL_DIR) -> DomainModel:
     if card.get("model_sha256") != file_sha256(model_path):
         raise ModelCardError(f"{card_path}: {MODEL_FILE} is not the file this card describes; retrain or restore it")
     pipeline = joblib.load(model_path)
-    return DomainModel(pipeline, {d: float(card["thresholds"][d]) for d in DOMAINS}, card)
+    families = {f: {d: float(t[d]) for d in DOMAINS} for f, t in card.get("family_thresholds", {}).items()}
+    return DomainModel(pipeline, {d: float(card["thresholds"][d]) for d in DOMAINS}, card, families)
 
 
-def classify_passages(passages: list[Passage], model: DomainModel) -> list[DomainScore]:
-    """Every passage scored for every domain; ``predicted`` where the score reaches the threshold."""
+def classify_passages(passages: list[Passage], model: DomainModel, document=None) -> list[DomainScore]:
+    """Every passage scored for every domain; ``predicted`` where the score reaches the threshold.
+
+    ``document`` is what the passages come from: anything with a ``doc_type`` (a ``Document``, the
+    facts stage's ``DocumentProfile``) or the type itself; with it, each passage is judged by the
+    thresholds of its family (``passage_family``). Without it, table rows still are.
+    """
+    doc_type = document if isinstance(document, str) else getattr(document, "doc_type", "") or ""
     scored = model.scores([model.passage_text(p) for p in passages])
     rows = []
     for passage, scores in zip(passages, scored):
+        thresholds = model.thresholds_for(passage_family(passage.kind, doc_type))
         for domain in DOMAINS:
-            predicted = scores[domain] >= model.thresholds[domain] and passage.kind not in NEVER_DOMAIN_KINDS
+            predicted = scores[domain] >= thresholds[domain] and passage.kind not in NEVER_DOMAIN_KINDS
             rows.append(DomainScore(passage.passage_id, domain, round(scores[domain], 4), predicted))
     return rows

@@ -2,9 +2,11 @@
 ``secmine evaluate domains --compare`` measures side by side.
 
 A recipe names its features, its classifier, whether a "none" gate stands before the domains,
-and the rule that turns cross-validated probabilities into per-domain thresholds. Everything is
-scikit-learn; the fitted estimator's ``predict_proba`` gives one probability per domain (in
-``DOMAINS`` order), so every recipe is saved, loaded and applied the same way.
+and the rule that turns cross-validated probabilities into per-domain thresholds, with other rules
+for some families of text (``family_rules``: official texts, analytical prose, table rows; see
+``pipeline.classify.passage_family``). Everything is scikit-learn; the fitted estimator's
+``predict_proba`` gives one probability per domain (in ``DOMAINS`` order), so every recipe is
+saved, loaded and applied the same way.
 
 The gate is a binary classifier, trained on the same features, of whether a passage is about any
 security domain at all. A gated recipe's score for a domain is the lower of the domain's
@@ -51,9 +53,14 @@ class Recipe:
     spacy_vectors: bool = False  # add the spaCy model's mean token vectors to the TF-IDF features
     gate: bool = False  # a "none" gate before the domains (see the module docstring)
     threshold_rule: str = "f1"  # see pipeline.classify.train.choose_thresholds
+    # (family, rule) pairs: the families whose thresholds follow another rule than threshold_rule
+    family_rules: tuple[tuple[str, str], ...] = ()
+
+    def rule_for(self, family: str) -> str:
+        return dict(self.family_rules).get(family, self.threshold_rule)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "family_rules": dict(self.family_rules)}
 
 
 _BASE = "TF-IDF word 1-2-grams + char_wb 3-5-grams -> one-vs-rest LinearSVC, sigmoid-calibrated"
@@ -69,9 +76,12 @@ RECIPES = {
         Recipe("tfidf-svm-gated", f"{_BASE}, {_GATE}; F1 thresholds", gate=True),
         Recipe("tfidf-svm-gated-precise", f"{_BASE}, {_GATE}; F0.5 thresholds (prefer 'none')", gate=True,
                threshold_rule="f0.5"),
+        Recipe("tfidf-svm-gated-register", f"{_BASE}, {_GATE}; F0.5 thresholds for official texts and documents "
+               "of unknown type, F0.75 for analytical prose and table rows (by the document's type)", gate=True,
+               threshold_rule="f0.5", family_rules=(("analysis", "f0.75"), ("table", "f0.75"))),
     )
 }
-DEFAULT_RECIPE = "tfidf-svm-gated-precise"
+DEFAULT_RECIPE = "tfidf-svm-gated-register"
 
 
 def recipe(name: str) -> Recipe:

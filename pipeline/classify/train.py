@@ -6,7 +6,10 @@ Cross-validation folds are whole registers (``GroupKFold``): a passage is never 
 that saw passages of its own register, which is the nearest the training data comes to "a
 document nobody saw". Each domain's threshold is chosen on those out-of-fold probabilities by the
 recipe's rule; the figures in the card are of cross-fitted thresholds (each fold's thresholds
-chosen on the other folds), so no passage helps choose the threshold it is scored with.
+chosen on the other folds), so no passage helps choose the threshold it is scored with. A recipe
+with rules for some families of text (``Recipe.family_rules``) gets, for each of those families,
+thresholds chosen by that rule on the same probabilities of *all* passages, and each passage is
+scored with the thresholds of its register's family.
 Everything random is seeded, so training twice gives one model.
 """
 
@@ -17,7 +20,7 @@ import datetime
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
@@ -25,7 +28,7 @@ import numpy as np
 import sklearn
 from sklearn.model_selection import GroupKFold, KFold
 
-from pipeline.classify import CARD_FILE, MODEL_FILE, DomainModel, windowed_probabilities
+from pipeline.classify import CARD_FILE, MODEL_FILE, DomainModel, register_family, windowed_probabilities
 from pipeline.classify.recipes import DEFAULT_RECIPE, Recipe, build_estimator, slim, recipe as get_recipe
 from pipeline.classify.recipes import plain_text, plain_texts  # noqa: F401  (models saved before recipes.py refer to them here)
 from pipeline.io import atomic_path, file_sha256, write_text
@@ -35,7 +38,7 @@ THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
 # Grid thresholds whose cross-validated score is this close to the best count as equally good.
 THRESHOLD_TOLERANCE = 0.01
 # The threshold rules: F-beta with this beta (below 1, precision counts more and "none" wins more often).
-THRESHOLD_RULES = {"f1": 1.0, "f0.5": 0.5}
+THRESHOLD_RULES = {"f1": 1.0, "f0.75": 0.75, "f0.5": 0.5}
 COMPARISON_FILE = "comparison.json"
 
 
@@ -52,6 +55,11 @@ class LabelledSet:
     labels: np.ndarray
     groups: list[str]
     authors: list[str]
+
+    @property
+    def families(self) -> list[str]:
+        """Each passage's family of text, from its register (``register_families.csv``)."""
+        return [register_family(g) for g in self.groups]
 
 
 def load_labelled_set(path: str | Path) -> LabelledSet:
@@ -144,13 +152,25 @@ def apply_thresholds(probabilities: np.ndarray, thresholds: dict[str, float]) ->
     return (probabilities >= np.array([thresholds[d] for d in DOMAINS])).astype(int)
 
 
-def cross_fitted_predictions(labels: np.ndarray, probabilities: np.ndarray, folds: np.ndarray, rule: str) -> np.ndarray:
-    """Out-of-fold predictions, each fold's thresholds chosen on the other folds only."""
+def family_thresholds(labels: np.ndarray, probabilities: np.ndarray, spec: Recipe) -> dict[str, dict[str, float]]:
+    """The thresholds of each family the recipe gives a rule of its own, chosen by that rule on
+    every passage's probabilities."""
+    return {family: choose_thresholds(labels, probabilities, rule=rule) for family, rule in spec.family_rules}
+
+
+def cross_fitted_predictions(labels: np.ndarray, probabilities: np.ndarray, folds: np.ndarray, rule: str,
+                             families: list[str] | None = None, family_rules: dict[str, str] | None = None) -> np.ndarray:
+    """Out-of-fold predictions, each fold's thresholds chosen on the other folds only; a passage
+    whose family (``families``) has a rule in ``family_rules`` is scored with that rule's thresholds."""
     predicted = np.zeros(labels.shape, dtype=int)
+    family_rules = family_rules or {}
+    passage_rules = np.array([family_rules.get(f, rule) for f in families] if families else [rule] * len(labels))
     for k in np.unique(folds):
         others = folds != k
-        thresholds = choose_thresholds(labels[others], probabilities[others], rule=rule)
-        predicted[folds == k] = apply_thresholds(probabilities[folds == k], thresholds)
+        for passage_rule in np.unique(passage_rules):
+            thresholds = choose_thresholds(labels[others], probabilities[others], rule=str(passage_rule))
+            scored = (folds == k) & (passage_rules == passage_rule)
+            predicted[scored] = apply_thresholds(probabilities[scored], thresholds)
     return predicted
 
 
@@ -163,14 +183,39 @@ class GroupedRun:
     folds: np.ndarray
     thresholds: dict[str, float]
     predicted: np.ndarray
+    family_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def grouped_cross_validation(spec: Recipe, labelled: LabelledSet, folds: int = 5, random_state: int = 0) -> GroupedRun:
+def grouped_cross_validation(spec: Recipe, labelled: LabelledSet, folds: int = 5, random_state: int = 0,
+                             probabilities: np.ndarray | None = None) -> GroupedRun:
+    """The recipe's grouped cross-validation (``probabilities``: out-of-fold ones already made
+    by a recipe of the same features and classifier)."""
     numbers = fold_numbers(labelled.groups, folds, random_state)
-    probabilities = out_of_fold_probabilities(spec, labelled, numbers, random_state)
+    if probabilities is None:
+        probabilities = out_of_fold_probabilities(spec, labelled, numbers, random_state)
     thresholds = choose_thresholds(labelled.labels, probabilities, rule=spec.threshold_rule)
-    predicted = cross_fitted_predictions(labelled.labels, probabilities, numbers, spec.threshold_rule)
-    return GroupedRun(spec, probabilities, numbers, thresholds, predicted)
+    predicted = cross_fitted_predictions(labelled.labels, probabilities, numbers, spec.threshold_rule,
+                                         labelled.families, dict(spec.family_rules))
+    return GroupedRun(spec, probabilities, numbers, thresholds, predicted,
+                      family_thresholds(labelled.labels, probabilities, spec))
+
+
+def per_register(labelled: LabelledSet, predicted: np.ndarray) -> dict[str, dict]:
+    """Macro-F1 and no-domain kept empty of grouped predictions, per register (each register was
+    scored by a model that never saw it)."""
+    from pipeline.classify.evaluate import DomainReport
+
+    groups = np.array(labelled.groups)
+    figures = {}
+    for register in sorted(set(labelled.groups)):
+        report = DomainReport.of(register, labelled.labels[groups == register], predicted[groups == register])
+        figures[register] = {"passages": report.passages, "macro_f1": _round4(report.macro()),
+                             "no_domain": _round4(report.empty_rate)}
+    return figures
+
+
+def _round4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def per_domain_scores(labels: np.ndarray, predicted: np.ndarray) -> dict[str, dict[str, float]]:
@@ -187,10 +232,11 @@ def per_domain_scores(labels: np.ndarray, predicted: np.ndarray) -> dict[str, di
 # -- training ------------------------------------------------------------------------------------
 
 
-def fit_model(spec: Recipe, labelled: LabelledSet, thresholds: dict[str, float], random_state: int = 0) -> DomainModel:
+def fit_model(spec: Recipe, labelled: LabelledSet, thresholds: dict[str, float], random_state: int = 0,
+              families: dict[str, dict[str, float]] | None = None) -> DomainModel:
     """The recipe fitted on every labelled passage, with the given thresholds (an unsaved model)."""
     estimator = build_estimator(spec, random_state).fit(labelled.texts, labelled.labels)
-    return DomainModel(estimator, thresholds, {"recipe": spec.to_dict()})
+    return DomainModel(estimator, thresholds, {"recipe": spec.to_dict()}, families or {})
 
 
 def provenance(labelled: LabelledSet) -> dict:
@@ -216,7 +262,7 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
     if too_few:
         raise LabelError(f"{labels_path.name}: fewer than {folds} passages for {', '.join(too_few)}")
     run = grouped_cross_validation(spec, labelled, folds, random_state)
-    model = fit_model(spec, labelled, run.thresholds, random_state)
+    model = fit_model(spec, labelled, run.thresholds, random_state, run.family_thresholds)
     model_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(model_dir / MODEL_FILE) as tmp:
         joblib.dump(slim(model.pipeline), tmp)
@@ -229,10 +275,12 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
             "random_state": random_state,
             "cv_folds": folds,
             "cv_groups": "register",
-            "threshold_rule": {"rule": spec.threshold_rule, "grid": [float(THRESHOLD_GRID[0]), float(THRESHOLD_GRID[-1]), 0.05],
+            "threshold_rule": {"rule": spec.threshold_rule, "by_family": dict(spec.family_rules),
+                               "grid": [float(THRESHOLD_GRID[0]), float(THRESHOLD_GRID[-1]), 0.05],
                                "tolerance": THRESHOLD_TOLERANCE},
         },
         "thresholds": run.thresholds,
+        "family_thresholds": run.family_thresholds,
         "training_data": {
             "file": labels_path.name,
             "sha256": file_sha256(labels_path),
@@ -243,6 +291,7 @@ def train(labels_path: str | Path, model_dir: str | Path, random_state: int = 0,
         },
         "cross_validation": per_domain_scores(labelled.labels, run.predicted),
         "grouped_cross_validation": grouped.to_dict(),
+        "grouped_cross_validation_by_register": per_register(labelled, run.predicted),
         "scikit_learn": sklearn.__version__,
         "trained": datetime.date.today().isoformat(),
         "model_sha256": file_sha256(model_dir / MODEL_FILE),
@@ -267,6 +316,12 @@ def read_comparison(model_dir: str | Path) -> dict | None:
 def card_markdown(card: dict) -> str:
     data, params = card["training_data"], card["parameters"]
     grouped = card["grouped_cross_validation"]
+    families = card.get("family_thresholds", {})
+    by_family = params["threshold_rule"].get("by_family", {})
+    family_note = ("; " + ", ".join(f"for {f} passages {r.upper()}" for f, r in by_family.items())
+                   + " (the family of a training passage is that of its register, of a document's passage that of "
+                   "the document's type or, for a table row, `table`: `pipeline/resources/register_families.csv`)"
+                   if by_family else "")
     lines = [
         "# Passage domain classifier",
         "",
@@ -277,27 +332,37 @@ def card_markdown(card: dict) -> str:
         f"Thresholds and figures come from {params['cv_folds']}-fold cross-validation grouped by register (every "
         f"passage of a register on one side; random state {params['random_state']}): each domain's threshold is the "
         f"middle of the grid values whose {params['threshold_rule']['rule'].upper()} is within "
-        f"{params['threshold_rule']['tolerance']} of the best, and the figures below are of cross-fitted thresholds "
-        "(each fold's chosen on the other folds).",
+        f"{params['threshold_rule']['tolerance']} of the best{family_note}, and the figures below are of cross-fitted "
+        "thresholds (each fold's chosen on the other folds).",
         "",
-        "| domain | passages | threshold | precision | recall | F1 |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| domain | passages | threshold | " + "".join(f"threshold ({f}) | " for f in families)
+        + "precision | recall | F1 |",
+        "|---|---:|---:|" + "---:|" * len(families) + "---:|---:|---:|",
     ]
     for domain in card["labels"]:
         s = grouped["domains"][domain]
         lines.append(f"| {domain} | {data['per_domain'][domain]} | {card['thresholds'][domain]:.2f} | "
-                     f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} |")
+                     + "".join(f"{t[domain]:.2f} | " for t in families.values())
+                     + f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} |")
     macro, none = grouped["macro"], grouped["no_domain"]
+    blank = [""] * len(families)
     lines += [
-        f"| **macro** | | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} |",
-        f"| **no domain kept empty** | {none['total']} | | | | {none['rate']:.3f} |",
+        _row(["**macro**", "", "", *blank, f"{macro['precision']:.3f}", f"{macro['recall']:.3f}", f"{macro['f1']:.3f}"]),
+        _row(["**no domain kept empty**", str(none["total"]), "", *blank, "", "", f"{none['rate']:.3f}"]),
         "",
         "## Training data",
         "",
         "| register | passages | no domain |",
         "|---|---:|---:|",
     ]
-    lines += [f"| {k} | {v['passages']} | {v['no_domain']} |" for k, v in data["by_register"].items()]
+    registers = card.get("grouped_cross_validation_by_register")
+    if registers:
+        lines[-2:] = ["| register | passages | no domain | grouped CV macro-F1 | grouped CV none kept |",
+                      "|---|---:|---:|---:|---:|"]
+        lines += [f"| {k} | {v['passages']} | {v['no_domain']} | {_cell(registers.get(k, {}).get('macro_f1'))} | "
+                  f"{_cell(registers.get(k, {}).get('no_domain'))} |" for k, v in data["by_register"].items()]
+    else:
+        lines += [f"| {k} | {v['passages']} | {v['no_domain']} |" for k, v in data["by_register"].items()]
     lines += ["", "| written by | passages | no domain |", "|---|---:|---:|"]
     lines += [f"| {k} | {v['passages']} | {v['no_domain']} |" for k, v in data["by_author"].items()]
     lines += ["", "See `corpus/labels/README.md` for how the passages were written and labelled.", ""]
@@ -315,6 +380,14 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def comparison_markdown(comparison: dict) -> list[str]:
     """The models x evaluations table of ``secmine evaluate domains --compare``."""
     evaluations = comparison["evaluations"]
@@ -324,7 +397,8 @@ def comparison_markdown(comparison: dict) -> list[str]:
         f"`secmine evaluate domains --compare` ({comparison['date']}): each recipe's grouped cross-validation on the "
         "training data, and the recipe trained on all of it on the held-out evaluations. Macro-F1 over the domains "
         "with at least 3 gold passages / share of no-domain passages kept empty. "
-        f"Kept: the best mean of the two on grouped cross-validation (`{comparison['chosen']}`).",
+        "Kept: the best grouped-CV macro-F1 among the recipes that prefer 'none' on official texts (their thresholds "
+        f"there chosen for F0.5, as issue 12 asks) (`{comparison['chosen']}`).",
         "",
         "| recipe | " + " | ".join(f"{e} macro-F1 | {e} none kept" for e in evaluations) + " |",
         "|---|" + "---:|---:|" * len(evaluations),
@@ -337,9 +411,29 @@ def comparison_markdown(comparison: dict) -> list[str]:
                       f"{figures['no_domain']:.3f}" if figures and figures["no_domain"] is not None else "-"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", *[f"- `{name}`: {text}" for name, text in comparison["descriptions"].items()], ""]
+    lines += register_comparison_markdown(comparison)
     if comparison.get("notes"):
         lines += [*comparison["notes"], ""]
     return lines
+
+
+def register_comparison_markdown(comparison: dict) -> list[str]:
+    """Each recipe's grouped cross-validation per held-out register (macro-F1 / no domain kept
+    empty): what a recipe wins or loses in each kind of writing."""
+    rows = {name: row["grouped CV"]["by_register"] for name, row in comparison["recipes"].items()
+            if "by_register" in row.get("grouped CV", {})}
+    if not rows:
+        return []
+    names = list(rows)
+    registers = sorted({r for figures in rows.values() for r in figures})
+    lines = ["Grouped cross-validation per held-out register (macro-F1 / no domain kept empty; each register "
+             "scored by models that never saw it):", "",
+             "| register | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---|" * len(names)]
+    for register in registers:
+        cells = [rows[n].get(register, {}) for n in names]
+        lines.append(f"| {register} | " + " | ".join(f"{_cell(c.get('macro_f1'))} / {_cell(c.get('no_domain'))}"
+                                                     for c in cells) + " |")
+    return [*lines, ""]
 
 
 def format_scores(scores: dict) -> str:
@@ -358,6 +452,14 @@ def format_scores(scores: dict) -> str:
 def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[Passage], np.ndarray]:
     """Labels kept without their text (``doc``, ``passage_id``, ``text_sha1``, ``domains``): the
     passages are read from the documents in ``texts_dir`` as secmine ingests them, and checked."""
+    passages, labels, _ = load_referenced_documents(path, texts_dir)
+    return passages, labels
+
+
+def load_referenced_documents(path: str | Path, texts_dir: str | Path) -> tuple[list[Passage], np.ndarray, dict[str, str]]:
+    """``load_referenced``, and the type of each document read (``doc_id`` -> ``doc_type``, as
+    the facts stage names it)."""
+    from pipeline.facts.document import describe_document
     from pipeline.ingest import ingest_file
     from pipeline.textnorm import squash_whitespace
 
@@ -365,13 +467,16 @@ def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[Passa
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     documents: dict[str, dict[str, Passage]] = {}
+    doc_types: dict[str, str] = {}
     passages, labels = [], []
     for number, row in enumerate(rows, start=2):
         if row["doc"] not in documents:
             source = texts_dir / row["doc"]
             if not source.exists():
                 raise LabelError(f"{path.name}, line {number}: {source} not found (the texts stay outside the project)")
-            documents[row["doc"]] = {p.passage_id: p for p in ingest_file(source).passages}
+            result = ingest_file(source)
+            documents[row["doc"]] = {p.passage_id: p for p in result.passages}
+            doc_types[result.document.doc_id] = describe_document(result, []).doc_type
         passage = documents[row["doc"]].get(row["passage_id"])
         digest = hashlib.sha1(squash_whitespace(passage.text if passage else "").encode("utf-8")).hexdigest()[:12]
         if passage is None or digest != row["text_sha1"]:
@@ -382,7 +487,7 @@ def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[Passa
             raise LabelError(f"{path.name}, line {number}, column 'domains': unknown domain {unknown[0]!r}")
         passages.append(passage)
         labels.append([int(d in domains) for d in DOMAINS])
-    return passages, np.array(labels, dtype=int).reshape(-1, len(DOMAINS))
+    return passages, np.array(labels, dtype=int).reshape(-1, len(DOMAINS)), doc_types
 
 
 def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None) -> dict:

@@ -2,7 +2,9 @@
 
 A joint statement, declaration, communiqué or joint readout is issued by the EU together with one
 or more partners; in it "we", "our", "both sides" and "the leaders" are the EU *and* those
-co-signatories. The type comes from the title (``document_types.csv``); the signatories are the
+co-signatories. The type comes from the title (``document_types.csv``) or, when the title names
+none, from a "TYPE:" header line or a short line of the first passages that names a kind of
+publication ("POLICY BRIEF", "Fact sheet"); the signatories are the
 non-EU partners the title names as its authors ("Joint Statement between Canada and the European
 Union", "EU-Japan Summit Joint Statement", "United States-Indonesia-EU Joint Statement on ..."),
 never those it names as its topic ("... on support for Angola").
@@ -19,11 +21,28 @@ from pipeline.resources import table_rows, word_list
 
 # The first passages where a title may be printed (a header block, a heading, a first line).
 TITLE_PASSAGES = 6
-# A "Key: value" header line naming the title (plain-text exports of web pages carry them).
-_HEADER_TITLE = re.compile(r"(?<![A-Za-z])(?:TITLE|Title)\s*:\s*(?P<title>.+?)(?=\s+[A-Z][A-Z_]{2,}\s*:|\s*$)", re.S)
+# "Key: value" header lines naming the title and the kind of text (plain-text exports of web pages).
+TITLE_KEYS = ("TITLE", "Title")
 # Where a title turns from its authors to its topic: "Joint Statement by A and B on X".
 _TOPIC_START = re.compile(r"\s(on|regarding|concerning|about|in support of|to mark|following|at the occasion of|:)\s|:\s", re.I)
 _PARTY_JOIN = re.compile(r"^\s*[-\u2010-\u2015/]\s*$")
+TYPE_KEYS = ("TYPE", "Type")
+
+
+def header_field(passage: Passage, keys: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """A "KEY: value" header field as (value, start, end) in the passage text: a whole line of the
+    passage as printed when it has its lines, else up to the next "KEY:" of the joined text."""
+    names = "|".join(keys)
+    if "\n" in passage.raw_text:
+        for line in passage.raw_text.splitlines():
+            match = re.match(rf"^(?:{names})\s*:\s*(.+)$", line.strip())
+            if match:
+                value = " ".join(match.group(1).split())
+                at = passage.text.find(value)
+                if at >= 0:
+                    return value, at, at + len(value)
+    match = re.search(rf"(?<![A-Za-z])(?:{names})\s*:\s*(.+?)(?=\s+[A-Z][A-Z_]{{2,}}\s*:\s|\s*$)", passage.text, re.S)
+    return (match.group(1).strip(), match.start(1), match.end(1)) if match else None
 
 
 @dataclass
@@ -64,14 +83,32 @@ def document_type(title: str) -> tuple[str, bool, str]:
     return "", False, ""
 
 
+def printed_type(result: IngestResult) -> tuple[str, bool, str]:
+    """(doc_type, joint, rule id) of what a document prints about its kind outside its title: a
+    "TYPE:" header line, else a short front-matter or heading line of its first passages that names
+    a kind of publication ("BRIEF / 7", "Policy Brief No. 14/2024"); ("", False, "") when none."""
+    first = [p for p in result.passages[:TITLE_PASSAGES] if p.kind in ("front_matter", "heading")]
+    for passage in first:
+        field = header_field(passage, TYPE_KEYS)
+        found = document_type(field[0]) if field else ("", False, "")
+        if found[0]:
+            return found
+    for passage in first:
+        if len(passage.text.split()) <= TYPE_LINE_WORDS and not header_field(passage, TITLE_KEYS):
+            found = document_type(passage.text)
+            if found[0]:
+                return found
+    return "", False, ""
+
+
 def find_title(result: IngestResult) -> tuple[str, Passage | None, int, int]:
     """The title and where it is printed: a "TITLE:" header line, the document's title found in
     one of its first passages, or its first heading."""
     first = [p for p in result.passages[:TITLE_PASSAGES] if p.kind in ("front_matter", "heading", "body")]
     for passage in first:
-        match = _HEADER_TITLE.search(passage.text)
-        if match:
-            return match.group("title").strip(), passage, match.start("title"), match.end("title")
+        field = header_field(passage, TITLE_KEYS)
+        if field:
+            return field[0], passage, field[1], field[2]
     title = " ".join(result.document.title.split())
     if title:
         for passage in first:
@@ -89,6 +126,8 @@ def describe_document(result: IngestResult, mentions: list[Mention]) -> Document
     """The document's type, title, signatories and whether the EU is one of its speakers."""
     title, passage, start, end = find_title(result)
     doc_type, joint, rule_id = document_type(title)
+    if not doc_type:
+        doc_type, joint, rule_id = printed_type(result)
     profile = DocumentProfile(doc_type, joint, title, passage.passage_id if passage else "", start, end, type_rule=rule_id)
     if passage is None:
         return profile
