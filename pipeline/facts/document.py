@@ -27,6 +27,8 @@ TITLE_KEYS = ("TITLE", "Title")
 _TOPIC_START = re.compile(r"\s(on|regarding|concerning|about|in support of|to mark|following|at the occasion of|:)\s|:\s", re.I)
 _PARTY_JOIN = re.compile(r"^\s*[-\u2010-\u2015/]\s*$")
 TYPE_KEYS = ("TYPE", "Type")
+# A line of the front matter that names a kind of publication is short ("POLICY BRIEF", "Fact sheet").
+TYPE_LINE_WORDS = 6
 
 
 def header_field(passage: Passage, keys: tuple[str, ...]) -> tuple[str, int, int] | None:
