@@ -1,6 +1,6 @@
 """Ingestion of generated PDFs, checked against the truth the generator wrote beside each one.
 
-The sample corpus PDFs (corpus/docs) were made by ``python -m pipeline.synth`` from the sources in
+The sample corpus PDFs (corpus/docs) were made by ``python -m synth`` from the sources in
 corpus/src; the same generator makes fresh PDFs here for layouts the corpus does not cover.
 """
 
@@ -93,10 +93,10 @@ def test_sample_pdf_matches_generator_truth(pdf):
 @pytest.fixture(scope="module")
 def example_pdfs(tmp_path_factory):
     """The generator's own examples: one- and two-column layouts, endnotes, every table style."""
-    from pipeline.synth import build
+    from synth import build
 
     out = tmp_path_factory.mktemp("examples")
-    return [build(src, out)[0] for src in sorted((ROOT / "pipeline" / "synth" / "examples").glob("*.md"))]
+    return [build(src, out)[0] for src in sorted((ROOT / "tools" / "synth" / "examples").glob("*.md"))]
 
 
 def test_generated_examples_match_truth(example_pdfs):
@@ -110,7 +110,7 @@ def test_generated_examples_match_truth(example_pdfs):
 
 @pytest.fixture(scope="module")
 def bad_pdfs(tmp_path_factory):
-    from pipeline.synth import make_bad_pdfs
+    from synth import make_bad_pdfs
 
     return make_bad_pdfs(tmp_path_factory.mktemp("bad"))
 
@@ -210,7 +210,7 @@ Two long tables follow; neither repeats its header where it continues.
 
 
 def test_tables_continue_without_repeated_header(tmp_path):
-    from pipeline.synth import parse_markup, render_pdf
+    from synth import parse_markup, render_pdf
 
     partners = ["Norway", "Japan", "Canada", "Chile", "Ghana", "Peru", "Kenya", "Oman", "Jordan", "Serbia"]
     grid_rows = "\n".join(f"| {p} {i} | {2000 + i} | ministerial |" for i in range(6) for p in partners)

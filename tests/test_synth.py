@@ -11,14 +11,14 @@ import pdfplumber
 import pytest
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.synth import LayoutError, build, make_bad_pdfs, make_bench_corpus, parse_markup, render_pdf
-from pipeline.synth.__main__ import main
-from pipeline.synth.markup import Box, Heading, Paragraph, Table
-from pipeline.synth.tables import TableLayout
-from pipeline.synth.text import TextEngine
+from synth import LayoutError, build, make_bad_pdfs, make_bench_corpus, parse_markup, render_pdf
+from synth.__main__ import main
+from synth.markup import Box, Heading, Paragraph, Table
+from synth.tables import TableLayout
+from synth.text import TextEngine
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "pipeline" / "synth" / "examples"
+EXAMPLES = ROOT / "tools" / "synth" / "examples"
 SOURCES = sorted((ROOT / "corpus" / "src").glob("*.md")) + sorted(EXAMPLES.glob("*.md"))
 
 FRONT = """---

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Table, cell_lines
-from pipeline.synth.text import Line, TextEngine, Word, baseline
+from synth.markup import Table, cell_lines
+from synth.text import Line, TextEngine, Word, baseline
 
 if TYPE_CHECKING:
-    from pipeline.synth.typeset import Typesetter
+    from synth.typeset import Typesetter
 
 _NUMERIC = re.compile(r"^[-+–]?[\d.,\s%/]*\d[\d.,\s%/]*$")
 _PLACEHOLDERS = ("", "–", "-", "n/a", "..")

@@ -13,7 +13,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Span
+from synth.markup import Span
 
 FONT_FILES = {
     "sans": {

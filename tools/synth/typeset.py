@@ -13,9 +13,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Box, Heading, Paragraph, Span, SynthDoc, Table, parse_file, plain_text
-from pipeline.synth.tables import EPS, LayoutError, TableLayout, place_table
-from pipeline.synth.text import Frag, Line, TextEngine, Word, baseline
+from synth.markup import Box, Heading, Paragraph, Span, SynthDoc, Table, parse_file, plain_text
+from synth.tables import EPS, LayoutError, TableLayout, place_table
+from synth.text import Frag, Line, TextEngine, Word, baseline
 
 BAND_COLOUR = (0.10, 0.26, 0.45)
 BOX_COLOUR = (0.89, 0.92, 0.96)

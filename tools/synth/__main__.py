@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.synth import build, make_bad_pdfs, make_bench_corpus
+from synth import build, make_bad_pdfs, make_bench_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.synth", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m synth", description=__doc__)
     parser.add_argument("sources", nargs="*", type=Path, help="markup sources (.md) to build")
     parser.add_argument("--out", type=Path, help="output folder for the built sources")
     parser.add_argument("--bad", type=Path, metavar="DIR", help="write the bad inputs into DIR")
