@@ -128,7 +128,7 @@ def test_front_matter_rejects_unknown_keys_and_bad_values():
     with pytest.raises(ValueError, match="unknown front matter"):
         parse_markup("---\ncolour: red\n---\nText.\n")
     with pytest.raises(ValueError, match="layout"):
-        parse_markup("---\nlayout: three_column\n---\nText.\n")
+        parse_markup("---\nlayout: four_column\n---\nText.\n")
 
 
 def test_imprint_block_and_dates():
@@ -255,7 +255,7 @@ def test_endnotes_paren_markers_and_small_page(brief):
     assert [r["marker"] for r in references] == ["a", "b", "c", "d"]
     assert not any(b["kind"] == "footnote" for b in truth["blocks"])
     last = _page_texts(pdf_path)[references[0]["page"] - 1]
-    assert "References" in last and "(a) The list of partners" in last
+    assert "Notes" in last and "(a) The list of partners" in last
     assert "and China.(a)" in _page_texts(pdf_path)[0]
 
 

@@ -18,10 +18,12 @@ from pipeline.ingest.dates import find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError, NoTextLayer
 from pipeline.ingest.pdf_blocks import (
+    NOTE_START_RE,
     Block,
     blocks_to_drafts,
     build_blocks,
     join_across_breaks,
+    link_bracket_markers,
     mark_front_matter,
     mark_headings,
 )
@@ -259,6 +261,7 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     mark_front_matter(blocks, start_page, back_pages, body_size)
     mark_headings(blocks, body_size, settings)
     join_across_breaks(blocks, body_size)
+    link_bracket_markers(blocks)
     drafts = blocks_to_drafts(blocks, dehyphen)
     passages, source_tables = finalize(doc_id, drafts)
     title = _title(metadata, blocks, start_page, path)
@@ -309,6 +312,10 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             for ln in below:
                 if ln.top - prev_bottom > 1.2 * body_size or not (ln.italic or ln.size < 0.95 * body_size):
                     break
+                if NOTE_START_RE.match(ln.text) or (ln.markers and ln.markers[0][0] == 0):
+                    break  # the page's footnotes, not a note on the table
+                if any(prev_bottom - 1 <= r[1] <= ln.top + 1 and r[0] <= ln.x0 + 2 for r in page.rules):
+                    break  # a rule between: the footnote separator
                 caption_ids.add(id(ln))
                 prev_bottom = ln.bottom
     for page in pages:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 from pipeline.ingest.common import PassageDraft, push_heading, section_path, table_drafts
 from pipeline.ingest.dehyphen import Dehyphenator
-from pipeline.ingest.pdf_layout import Atom, Line, split_markers
+from pipeline.ingest.pdf_layout import Atom, Line, pull_bracket_markers, split_markers
 from pipeline.ingest.pdf_tables import BULLET_RE
 from pipeline.records import SourceTable
 from pipeline.settings import Settings
 
 TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
+SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
 NOTE_START_RE = re.compile(r"^(\(\d{1,3}\)|\([a-z]\)|\[\d{1,3}\]|\d{1,3}\.?|[*\u2020\u2021]{1,3})\s+(?=\S)")
 NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2}\.)*\d{1,2})\.?\s+\S|^([IVX]{1,5})\.\s+\S")
 REFERENCES_RE = re.compile(
@@ -76,12 +77,30 @@ def build_blocks(ordered: list[Atom], tables: dict[int, SourceTable], body_size:
             blocks.append(Block("footnote", [line], marker=note_marker))
             continue
         prev = blocks[-1] if blocks else None
+        if (
+            kind == "body"
+            and prev is not None
+            and _after_table(blocks)
+            and (line.italic or line.size < 0.95 * body_size)
+            and not (prev.kind == "footnote" and _continues_block(prev, line, "body", body_size, lefts))
+        ):
+            kind = "caption"  # a note set under a table, perhaps at the top of the next page
         if prev is not None and prev.lines and prev.kind in ("body", "caption", "footnote") and not prev.in_box:
             if _continues_block(prev, line, kind, body_size, lefts):
                 prev.lines.append(line)
                 continue
         blocks.append(Block(kind, [line]))
     return blocks
+
+
+def _after_table(blocks: list[Block]) -> bool:
+    """The last block is a table, or a caption or note that follows one."""
+    for block in reversed(blocks):
+        if block.kind == "table":
+            return True
+        if block.kind not in ("caption", "footnote"):
+            return False
+    return False
 
 
 def _box_blocks(lines: list[Line], body_size: float) -> list[Block]:
@@ -198,10 +217,11 @@ def mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int]
 
 
 def _is_prose(block: Block, body_size: float) -> bool:
-    """A paragraph: a long body block, or a shorter one that ends a sentence."""
+    """A paragraph: a long body block, or a shorter one that ends a sentence (a subtitle of a dozen
+    words does not), set about the body size."""
     if block.kind != "body" or any(ln.size > 1.2 * body_size for ln in block.lines):
         return False
-    return block.words >= 12 or (block.words >= 6 and bool(re.search(r"[.!?]$", block.text)))
+    return block.words >= 20 or (block.words >= 6 and bool(re.search(r"[.!?]$", block.text)))
 
 
 def _heading_like(block: Block, body_size: float, title_size: float) -> bool:
@@ -260,7 +280,17 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
     """A paragraph cut by a column or page break becomes one block again."""
     indent_style = _indent_style(blocks)
     last_body: Block | None = None
+    last_caption: Block | None = None
     for block in blocks:
+        if last_caption is not None and block.kind in ("body", "caption") and not block.in_box:
+            if _caption_runs_on(last_caption, block):
+                last_caption.lines.extend(block.lines)
+                block.lines = []
+                continue
+        if block.kind == "caption":
+            last_caption = block
+        elif block.kind not in ("footnote",):
+            last_caption = None
         if block.kind == "body" and not block.in_box:
             if last_body is not None and _is_continuation(last_body, block, indent_style):
                 block.joins_previous = True
@@ -270,6 +300,15 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
             last_body = block
         elif block.kind in ("heading", "front_matter", "table") or block.in_box:
             last_body = None
+
+
+def _caption_runs_on(prev: Block, block: Block) -> bool:
+    """A table note cut by a page or column break goes on in the same type at the top of the next."""
+    last, first = prev.lines[-1], block.lines[0]
+    jumped = first.page != last.page or first.top < last.top - 1
+    if not jumped or (SENTENCE_END_RE.search(last.text) and not first.text[:1].islower()):
+        return False
+    return abs(first.size - last.size) <= 0.05 * last.size and first.italic == last.italic
 
 
 def _indent_style(blocks: list[Block]) -> bool:
@@ -291,6 +330,17 @@ def _is_continuation(prev: Block, block: Block, indent_style: bool) -> bool:
     if indent_style and len(block.lines) > 1:
         return not (first.x0 - block.lines[1].x0 > 0.6 * first.size)
     return False
+
+
+def link_bracket_markers(blocks: list[Block]) -> None:
+    """Calls printed as "[3]" in the text become note markers when the document has a note 3."""
+    notes = {b.marker for b in blocks if b.kind == "footnote" and b.marker}
+    if not notes:
+        return
+    for block in blocks:
+        if block.kind not in ("front_matter", "table"):
+            for line in block.lines[1:] if block.kind == "footnote" else block.lines:
+                pull_bracket_markers(line, notes)
 
 
 def blocks_to_drafts(blocks: list[Block], dehyphen: Dehyphenator) -> list[PassageDraft]:

@@ -171,9 +171,56 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
             if host is not None:
                 host.words.append(word)
                 host.words.sort(key=lambda w: w.x0)
+    lines = _join_spread_pieces(lines, split_gap)
     for line in lines:
         _pull_markers(line, superscript_ratio)
     return [line for line in lines if line.words]
+
+
+def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
+    """Width of the widest strip between ``lo`` and ``hi`` that no word of ``rows`` touches."""
+    spans = sorted((max(w.x0, lo), min(w.x1, hi)) for row in rows for ln in row for w in ln.words if w.x1 > lo and w.x0 < hi)
+    widest, edge = 0.0, lo
+    for x0, x1 in spans:
+        widest = max(widest, x0 - edge)
+        edge = max(edge, x1)
+    return max(widest, hi - edge)
+
+
+def _join_spread_pieces(lines: list[Line], split_gap: float) -> list[Line]:
+    """Pieces of one baseline cut at a wide space that is only a justified line's stretched word
+    space: the lines just above and below are printed straight across that space. A gap that
+    the neighbouring lines leave open too (a column gutter, the gap between table cells) stays."""
+    if len(lines) < 2:
+        return lines
+    rows = baseline_rows(lines)
+    tops = [min(ln.top for ln in row) for row in rows]
+    bottoms = [max(ln.bottom for ln in row) for row in rows]
+    joined: list[Line] = []
+    for i, row in enumerate(rows):
+        height = bottoms[i] - tops[i]
+        size = statistics.median(ln.size for ln in row)
+        near = [
+            j for j in range(max(0, i - 2), min(len(rows), i + 3))
+            if j != i and abs(bottoms[j] - bottoms[i]) <= 2.2 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
+            and all(abs(ln.size - size) <= 0.05 * size for ln in rows[j])
+        ]
+        current = row[0]
+        for piece in row[1:]:
+            gap = piece.x0 - current.x1
+            size = max(current.size, piece.size)
+            spread = (
+                split_gap < gap <= 3.0 * size
+                and len(near) >= 2
+                and _open_channel([rows[j] for j in near], current.x1, piece.x0) < 0.45 * size
+            )
+            if spread and abs(current.size - piece.size) <= 0.1 * size:
+                current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)
+            else:
+                joined.append(current)
+                current = piece
+        joined.append(current)
+    return joined
 
 
 def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> list[Line]:
@@ -275,8 +322,37 @@ def baseline_rows(items: list) -> list[list]:
 
 
 def split_markers(marker: str) -> list[str]:
-    """"(12)" -> ["12"]; "3,4" -> ["3", "4"]; "*" -> ["*"]."""
-    return [m.strip("()") for m in re.split(r"[,;]", marker) if m.strip("()")]
+    """"(12)" -> ["12"]; "[12]" -> ["12"]; "3,4" -> ["3", "4"]; "*" -> ["*"]."""
+    return [m.strip("()[] ") for m in re.split(r"[,;]|\]\[", marker) if m.strip("()[] ")]
+
+
+# "[3]" or "[3][4]" or "[3, 4]" at the end of a word, before closing punctuation.
+BRACKET_MARKER_RE = re.compile(r"(?<=\S)((?:\[\d{1,3}(?:\s?[,;]\s?\d{1,3})*\])+)(?=[.,;:)\u2019\u201d'\"]*$)")
+
+
+def pull_bracket_markers(line: Line, notes: set[str]) -> None:
+    """Note calls printed in the body type as "[3]" leave the text when a note "3" exists,
+    and become markers of the line like raised ones."""
+    if not any("[" in w.text for w in line.words):
+        return
+    old = sorted(line.markers)
+    markers: list[tuple[int, str]] = []
+    removed = 0
+    offset = 0
+    for i, word in enumerate(line.words):
+        space = 1 if i and (len(line.spaces) != len(line.words) or line.spaces[i]) else 0
+        start = offset + space
+        while old and old[0][0] <= start + removed:
+            at, mark = old.pop(0)
+            markers.append((at - removed, mark))
+        match = BRACKET_MARKER_RE.search(word.text)
+        if match and all(m in notes for m in split_markers(match.group(1))):
+            word.text = word.text[: match.start()] + word.text[match.end() :]
+            markers.append((start + match.start(), match.group(1)))
+            removed += match.end() - match.start()
+        offset = start + len(word.text)
+    markers.extend((at - removed, mark) for at, mark in old)
+    line.markers = markers
 
 
 def digit_blind(text: str) -> str:
