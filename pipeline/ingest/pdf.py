@@ -40,6 +40,7 @@ from pipeline.ingest.pdf_layout import (
 )
 from pipeline.ingest.pdf_tables import (
     CAPTION_RE,
+    is_tinted as _tinted,
     PageTable,
     continuation,
     continue_open_tables,
@@ -163,6 +164,7 @@ def _read_page(page, pno: int, settings: Settings, layout: bool = True) -> PageD
     data = PageData(pno, float(page.width), float(page.height), lines, tables)
     if layout:
         data.rules = _horizontal_rules(page)
+        data.fills = _fills(page)
         data.boxes = _text_boxes(page, lines, tables)
         _mark_drawn_bullets(page, lines)
     return data
@@ -181,14 +183,25 @@ def _dominant_size(words: list[Word]) -> float:
     return counts.most_common(1)[0][0] if counts else 0.0
 
 
-def _horizontal_rules(page) -> list[tuple[float, float, float, float]]:
+def _horizontal_rules(page) -> list[tuple[float, float, float, float, float]]:
+    """Horizontal lines and hairline rectangles at least 25 pt long: x0, top, x1, bottom, weight."""
     rules = []
     for obj in list(page.lines) + list(page.rects):
         height = abs(obj["bottom"] - obj["top"])
         width = obj["x1"] - obj["x0"]
         if height <= 2.0 and width >= 25:
-            rules.append((obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+            weight = max(height, float(obj.get("linewidth") or 0.0))
+            rules.append((obj["x0"], obj["top"], obj["x1"], obj["bottom"], round(weight, 2)))
     return rules
+
+
+def _fills(page) -> list[tuple[float, float, float, float]]:
+    """Tinted filled rectangles taller than a rule (shaded rows, bands, boxes)."""
+    return [
+        (r["x0"], r["top"], r["x1"], r["bottom"])
+        for r in page.rects
+        if r.get("fill") and _tinted(r.get("non_stroking_color")) and r["bottom"] - r["top"] > 2.0 and r["x1"] - r["x0"] >= 25
+    ]
 
 
 def _text_boxes(page, lines: list[Line], tables: list[PageTable]) -> list[tuple[float, float, float, float]]:
@@ -349,7 +362,7 @@ def _ordered_atoms(pages: list[PageData], body_size: float, settings: Settings) 
         content_width = max((a.x1 for a in atoms), default=page.width) - min((a.x0 for a in atoms), default=0)
         for rule in page.rules:
             if rule[2] - rule[0] >= 0.5 * content_width and not any(overlaps(rule, t.bbox) for t in page.tables):
-                atoms.append(Atom("rule", *rule))
+                atoms.append(Atom("rule", *rule[:4]))
         leaves = reading_order(atoms, settings.min_gutter, median_line_height(page.lines) if page.lines else body_size)
         ordered.extend(_merge_row_pieces([a for leaf in leaves for a in leaf if a.kind != "rule"]))
     return ordered

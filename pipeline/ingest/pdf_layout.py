@@ -127,7 +127,8 @@ class PageData:
     lines: list[Line]
     tables: list[PageTable] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
-    rules: list[tuple[float, float, float, float]] = field(default_factory=list)
+    rules: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # x0, top, x1, bottom, weight
+    fills: list[tuple[float, float, float, float]] = field(default_factory=list)  # tinted rectangles
     running: list[str] = field(default_factory=list)
 
 

@@ -182,7 +182,7 @@ def _header_rows(grid: list[list[str]], row_words: list[list[Word]], page) -> in
 
 def _shaded_rows(row_words: list[list[Word]], page) -> set[int]:
     rows = set()
-    fills = [r for r in page.rects if r.get("fill") and _is_tinted(r.get("non_stroking_color"))]
+    fills = [r for r in page.rects if r.get("fill") and is_tinted(r.get("non_stroking_color"))]
     for i, words in enumerate(row_words):
         for w in words:
             cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
@@ -192,7 +192,7 @@ def _shaded_rows(row_words: list[list[Word]], page) -> set[int]:
     return rows
 
 
-def _is_tinted(color) -> bool:
+def is_tinted(color) -> bool:
     if color is None:
         return False
     values = color if isinstance(color, (list, tuple)) else (color,)
@@ -208,6 +208,9 @@ def _is_tinted(color) -> bool:
 # ---------------------------------------------------------------- tables without a grid
 
 
+Segment = tuple[float, float, float]  # a horizontal rule or shading edge: y, x0, x1
+
+
 def aligned_table(
     lines: list[Line],
     pno: int,
@@ -215,15 +218,18 @@ def aligned_table(
     method: str,
     min_gap: float,
     header_bottom: float | None = None,
-    row_rules: list[float] | None = None,
+    row_rules: list[Segment] | None = None,
     frame: tuple[float, float] | None = None,
     bounds: list[float] | None = None,
+    stripes: list[Segment] | None = None,
 ) -> PageTable | None:
     """Read a table drawn without vertical rules from its physical rows (top to bottom).
 
     Columns are the gutters that no body word crosses. Header lines are those above
     ``header_bottom`` (the rule under a header) or set in another style; body lines group into
-    rows at inner rules, at extra vertical space, or where a new key (first-column) cell starts.
+    rows at inner rules (``row_rules``) or shading edges (``stripes``), else at the wider of the
+    table's two line spacings, else where a new key (first-column) cell starts. A rule that
+    leaves a column out marks a merged cell: its text counts for the row below too.
     """
     if not lines or (len(lines) < 2 and bounds is None):
         return None
@@ -244,22 +250,39 @@ def aligned_table(
     grid = _header_grid(lines[:header_count], bounds, dehyphen)
     header_rows = len(grid)
     key_empty = [False] * header_rows
-    for row_lines in _body_rows(body, bounds, row_rules or []):
+    rules = row_rules or []
+    rows = _body_rows(body, bounds, rules + (stripes or []))
+    for r, row_lines in enumerate(rows):
         cells = []
         for c in range(n_cols):
             cw = [w for ln in row_lines for w in ln.words if bounds[c] <= (w.x0 + w.x1) / 2 < bounds[c + 1]]
             cells.append(cell_text(cw, bounds[c], bounds[c + 1], dehyphen))
-        grid.append(cells)
         key_empty.append(not cells[0])
+        if r and rules:
+            above = grid[-1]
+            cut = _cut_columns(rows[r - 1][-1].bottom, row_lines[0].top, rules, bounds)
+            cells = [cell or (above[c] if c not in cut else "") for c, cell in enumerate(cells)]
+        grid.append(cells)
     bbox = (min(w.x0 for w in words), min(ln.top for ln in lines), max(w.x1 for w in words), max(ln.bottom for ln in lines))
 
     def reread(other: list[float]) -> PageTable | None:
-        return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other)
+        return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other, stripes)
 
     return PageTable(
         pno, bbox, grid, header_rows, method, key_empty,
         frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread,
     )
+
+
+def _cut_columns(upper: float, lower: float, rules: list[Segment], bounds: list[float]) -> set[int]:
+    """Columns that a rule between ``upper`` and ``lower`` separates (all of them when none is there)."""
+    between = [r for r in rules if upper - 1 <= r[0] <= lower + 1]
+    if not between:
+        return set(range(len(bounds) - 1))
+    return {
+        c for c in range(len(bounds) - 1)
+        if any(r[1] <= (bounds[c] + bounds[c + 1]) / 2 <= r[2] for r in between)
+    }
 
 
 def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
@@ -268,31 +291,52 @@ def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
     return max(range(len(overlaps)), key=lambda c: overlaps[c])
 
 
-def _body_rows(lines: list[Line], bounds: list[float], row_rules: list[float]) -> list[list[Line]]:
-    """Group body lines into table rows."""
+def _body_rows(lines: list[Line], bounds: list[float], separators: list[Segment]) -> list[list[Line]]:
+    """Group body lines into table rows: at rules or shading edges between them when the table
+    has any; else at the wider of two line spacings (cells padded apart); else where a line
+    starts a new key cell."""
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
     size = statistics.median(ln.size for ln in lines)
-    usual = statistics.median(gaps) if gaps else 0.0
-    spaced = any(g > usual + 0.3 * size for g in gaps)
+    threshold = _row_gap(gaps, size)
     rows: list[list[Line]] = []
     for i, line in enumerate(lines):
         if not rows:
             rows.append([line])
             continue
         prev = lines[i - 1]
-        if row_rules:
-            new = any(prev.bottom - 1 <= y <= line.top + 1 for y in row_rules)
-        elif spaced:
-            new = gaps[i - 1] > usual + 0.25 * size
+        if separators:
+            new = any(prev.bottom - 1 <= y <= line.top + 1 for y, _, _ in separators)
+        elif threshold is not None:
+            new = gaps[i - 1] > threshold
         else:
-            has_key = _in_column(line, bounds, 0)
-            has_other = any(_in_column(line, bounds, c) for c in range(1, len(bounds) - 1))
-            new = has_key and has_other
+            new = _in_column(line, bounds, 0) and not _key_runs_on(rows[-1], line, bounds)
         if new:
             rows.append([line])
         else:
             rows[-1].append(line)
     return rows
+
+
+def _row_gap(gaps: list[float], size: float) -> float | None:
+    """The spacing between rows when it is clearly wider than between the lines of a cell, or None."""
+    if not gaps:
+        return None
+    if len(gaps) == 1:  # one gap: a row gap when well over the usual space between a cell's lines
+        return 0.4 * size if gaps[0] > 0.45 * size else None
+    ordered = sorted(gaps)
+    jump, at = max((b - a, i) for i, (a, b) in enumerate(zip(ordered, ordered[1:])))
+    if jump < 0.2 * size:
+        return None
+    return (ordered[at] + ordered[at + 1]) / 2
+
+
+def _key_runs_on(row: list[Line], line: Line, bounds: list[float]) -> bool:
+    """The line's first-column text carries on the key cell above (a wrapped name)."""
+    above = [w for ln in row for w in ln.words if bounds[0] <= (w.x0 + w.x1) / 2 < bounds[1]]
+    here = [w for w in line.words if bounds[0] <= (w.x0 + w.x1) / 2 < bounds[1]]
+    if not above or not here:
+        return False
+    return above[-1].text.endswith("-") or here[0].text[:1].islower()
 
 
 def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator) -> list[list[str]]:
@@ -310,7 +354,7 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
     leaf = _clusters(line_runs[-1:])
     split = -1
     for i in range(len(lines) - 2, -1, -1):
-        if any(sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 for run in line_runs[i]):
+        if any(sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 or len(_straddled(run, bounds)) >= 2 for run in line_runs[i]):
             split = i
             break
         leaf = _clusters([leaf, line_runs[i]])
@@ -325,11 +369,20 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
         if len(under) >= 2:
             cols = sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in under})
         else:
-            cols = [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+            cols = _straddled(cell, bounds) or [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
         _put(group_row, list(range(cols[0], cols[-1] + 1)), cell, dehyphen)
     # A cell that spans both header rows is printed once, in the upper one.
     leaf_row = [text or (group_row[c] if _alone(group_row, c) else "") for c, text in enumerate(leaf_row)]
     return [group_row, leaf_row]
+
+
+def _straddled(run: list[Word], bounds: list[float]) -> list[int]:
+    """The columns a header cell stands over when it is centred across several of them (each
+    holding at least a quarter of its width); [] for a cell inside one column."""
+    x0, x1 = min(w.x0 for w in run), max(w.x1 for w in run)
+    width = max(x1 - x0, 1.0)
+    cols = [c for c in range(len(bounds) - 1) if min(x1, bounds[c + 1]) - max(x0, bounds[c]) >= 0.25 * width]
+    return cols if len(cols) >= 2 else []
 
 
 def _clusters(line_runs: list[list[list[Word]]]) -> list[list[Word]]:
@@ -503,31 +556,88 @@ def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator
     """Tables ruled only across (two or more rules of one width) or aligned by whitespace."""
     min_gap = max(6.0, 0.9 * body_size)
     taken: set[int] = set()
-    for region, rule_ys in rule_regions(page):
-        if len(rule_ys) == 2:
+    for region, rules in rule_regions(page):
+        open_end = _runs_on(rules)
+        if open_end:
             region = _extend_down(page, region, body_size)
+        if len(rules) > 2 and rules[0][4] < 0.8 * max(r[4] for r in rules):
+            region = _extend_up(page, region, body_size)  # a part that opens with a rule between rows
         inside = [ln for ln in page.lines if within(ln, region) and id(ln) not in taken and not CAPTION_RE.match(ln.text)]
         if len(inside) < 2 or not _cell_like(inside):
             continue
         rows = _reading_rows(inside)
-        inner = [y for y in rule_ys[1:-1] if rows[0].top < y < rows[-1].bottom]
-        # In a table ruled across, a header has its own rule under it; with none, all is body.
-        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else float("-inf")
+        segments = _segments_between(page, region, rows[0].top, rows[-1].bottom)
+        header_bottom = _header_rule(rows, [seg for seg in segments if seg[2] - seg[1] >= 0.9 * (region[2] - region[0])])
+        inner = [seg for seg in segments if seg[0] > header_bottom + 1]
         # Rules mark the table, so a narrow gap already separates its columns.
         table = aligned_table(
-            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner[1:], (region[0], region[2])
+            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner,
+            (region[0], region[2]), stripes=_shading_edges(page, region),
         )
         if table and table.n_cols >= 2:
-            table.open_end = len(rule_ys) == 2
+            table.open_end = open_end
             page.tables.append(table)
             taken.update(id(ln) for ln in inside)
     for band in _column_bands([ln for ln in page.lines if id(ln) not in taken]):
-        for run in _aligned_runs(band, min_gap, body_size):
-            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap)
+        for run in _aligned_runs(band, min_gap, body_size, page):
+            region = (min(ln.x0 for ln in run), min(ln.top for ln in run), max(ln.x1 for ln in run), max(ln.bottom for ln in run))
+            stripes = _shading_edges(page, region)
+            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap, stripes=stripes)
             if table and table.n_cols >= 2:
                 page.tables.append(table)
                 taken.update(id(ln) for ln in run)
     page.lines = [ln for ln in page.lines if id(ln) not in taken]
+
+
+def _runs_on(rules: list[tuple]) -> bool:
+    """A table ruled across whose last rule does not close it: only a top rule and a header rule,
+    or a last rule lighter than the top one (a rule between rows; the table goes on)."""
+    if len(rules) == 2:
+        return True
+    return rules[-1][4] < 0.8 * rules[0][4]
+
+
+def _segments_between(page: PageData, region, top: float, bottom: float) -> list[Segment]:
+    """Rules (whole or in pieces) across the region between its first and last text line."""
+    return sorted(
+        ((r[1] + r[3]) / 2, r[0], r[2])
+        for r in page.rules
+        if top < (r[1] + r[3]) / 2 < bottom and r[0] >= region[0] - 2 and r[2] <= region[2] + 2
+    )
+
+
+def _header_rule(rows: list[Line], segments: list[Segment]) -> float:
+    """The y of the rule under the header, or -inf when the region has no header.
+
+    A table ruled across has a rule under its header; when it has rules between its rows too,
+    the first inner rule closes the header only if the lines above it are set differently
+    (bold or italic) from those below."""
+    if not segments or segments[0][0] >= rows[-1].top:
+        return float("-inf")
+    first = segments[0][0]
+    if len({round(seg[0]) for seg in segments}) == 1:
+        return first
+    above = [ln for ln in rows if ln.bottom <= first + 1]
+    below = [ln for ln in rows if ln.top >= first - 1]
+    if above and below and _styled_apart(above, below):
+        return first
+    return float("-inf")
+
+
+def _styled_apart(upper: list[Line], lower: list[Line]) -> bool:
+    return abs(_bold_share(upper) - _bold_share(lower)) > 0.5 or abs(
+        sum(_row_style(ln.words)[0] for ln in upper) / len(upper) - sum(_row_style(ln.words)[0] for ln in lower) / len(lower)
+    ) > 0.5
+
+
+def _shading_edges(page: PageData, region) -> list[Segment]:
+    """Top and bottom edges of shaded rows inside the region (zebra stripes, shaded empty rows)."""
+    width = region[2] - region[0]
+    edges: list[Segment] = []
+    for x0, top, x1, bottom in page.fills:
+        if region[1] - 2 <= top and bottom <= region[3] + 2 and x0 <= region[0] + 3 and x1 >= region[0] + 0.8 * width:
+            edges += [(top, x0, x1), (bottom, x0, x1)]
+    return edges
 
 
 def _column_bands(lines: list[Line]) -> list[list[Line]]:
@@ -581,13 +691,31 @@ def _extend_down(page: PageData, region, body_size: float):
     return (region[0], region[1], region[2], bottom)
 
 
+def _extend_up(page: PageData, region, body_size: float):
+    """A table part whose first rule is a light rule between rows (no top rule where the table
+    continues): take the cell lines just above it, up to a gap, a caption or prose."""
+    width = region[2] - region[0]
+    top = region[1]
+    above = sorted(
+        (ln for ln in page.lines if ln.bottom <= region[1] + 1 and region[0] - 2 <= ln.x0 and ln.x1 <= region[2] + 2),
+        key=lambda ln: -ln.bottom,
+    )
+    for ln in above:
+        if top - ln.bottom > 1.5 * body_size or CAPTION_RE.match(ln.text) or ln.size < 0.85 * body_size:
+            break
+        if ln.x1 - ln.x0 > 0.7 * width and len(ln.words) > 8:
+            break
+        top = min(top, ln.top)
+    return (region[0], top, region[2], region[3])
+
+
 def within(line: Line, region) -> bool:
     cx = (line.x0 + line.x1) / 2
     return region[0] - 2 <= cx <= region[2] + 2 and region[1] - 1 <= line.top and line.bottom <= region[3] + 1
 
 
-def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[float]]]:
-    """Spans between the first and last of several rules of the same extent, with the rules' y."""
+def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[tuple]]]:
+    """Spans between the first and last of several rules of the same extent, with those rules."""
     groups: dict[tuple[int, int], list] = {}
     for rule in page.rules:
         if any(overlaps((rule[0], rule[1] - 1, rule[2], rule[3] + 1), t.bbox) for t in page.tables):
@@ -599,8 +727,7 @@ def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float]
         if len(rules) < 2:
             continue
         rules.sort(key=lambda r: r[1])
-        ys = [(r[1] + r[3]) / 2 for r in rules]
-        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), ys))
+        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), rules))
     return regions
 
 
@@ -628,37 +755,79 @@ def _reading_rows(lines: list[Line]) -> list[Line]:
     return merged
 
 
-def _aligned_runs(lines: list[Line], min_gap: float, body_size: float) -> list[list[Line]]:
+def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: PageData | None = None) -> list[list[Line]]:
     """Runs of physical rows split into aligned cells (tables drawn with no rules).
 
-    A run may hold rows of a single short piece (a wrapped key or header cell) between rows of
-    several pieces; it ends at a prose line, at a wide gap, or at a caption.
+    A run may hold rows whose pieces all start at the run's column starts (a wrapped cell, a
+    row with empty cells) between rows of several pieces; it ends at a prose line, at a wide
+    gap, at a caption or at type of another size. A run is a table when many of its cells are
+    numbers, or when a caption or shaded rows mark it as one.
     """
     rows = baseline_rows(lines)
     runs: list[list[list[Line]]] = []
     current: list[list[Line]] = []
     pending: list[list[Line]] = []
+    starts: list[float] = []
     for row in rows:
         multi = len(row) >= 3 or (len(row) == 2 and any(len(p.words) <= 2 for p in row))
         last = (pending or current)[-1] if (pending or current) else None
         close = last is not None and min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
         if multi and (close or not current):
-            current.extend(pending)
-            current.append(row)
-            pending = []
-            continue
+            if current and not _same_type(row, current):
+                multi = False
+            else:
+                current.extend(pending)
+                current.append(row)
+                starts.extend(p.x0 for p in row)
+                pending = []
+                continue
         width = _run_width(current)
-        short = len(row) == 1 and width and (row[0].x1 - row[0].x0) < 0.45 * width and not CAPTION_RE.match(row[0].text)
-        if current and close and short and len(pending) < 3:
+        short = (
+            bool(width)
+            and all(p.x1 - p.x0 < 0.6 * width for p in row)
+            and not any(CAPTION_RE.match(p.text) for p in row)
+            and _same_type(row, current)
+        )
+        aligned = all(any(abs(p.x0 - x) <= 2.5 for x in starts) for p in row)
+        if current and close and short and (len(pending) < 3 or aligned):
             pending.append(row)
             continue
         if sum(1 for r in current if len(r) >= 2) >= 3:
             runs.append(current + _key_lines(pending, current))
         current = [row] if multi else []
+        starts = [p.x0 for p in row] if multi else []
         pending = []
     if sum(1 for r in current if len(r) >= 2) >= 3:
         runs.append(current + _key_lines(pending, current))
-    return [[ln for row in run for ln in row] for run in runs if looks_tabular(_reading_rows([ln for row in run for ln in row]), min_gap)]
+    found = []
+    for run in runs:
+        run_lines = [ln for row in run for ln in row]
+        if looks_tabular(_reading_rows(run_lines), min_gap) or (page is not None and _marked_as_table(run_lines, page, body_size)):
+            found.append(run_lines)
+    return found
+
+
+def _same_type(row: list[Line], run: list[list[Line]]) -> bool:
+    """The row is set in the run's type size (a heading or a note after a table is not)."""
+    sizes = [p.size for r in run for p in r]
+    if not sizes:
+        return True
+    usual = statistics.median(sizes)
+    return all(abs(p.size - usual) <= 0.08 * usual for p in row)
+
+
+def _marked_as_table(lines: list[Line], page: PageData, body_size: float) -> bool:
+    """A caption ("Table 3 ...") just above or below the run, or shaded rows across it."""
+    x0, top = min(ln.x0 for ln in lines), min(ln.top for ln in lines)
+    x1, bottom = max(ln.x1 for ln in lines), max(ln.bottom for ln in lines)
+    for ln in page.lines:
+        if not CAPTION_RE.match(ln.text) or ln.x1 < x0 or ln.x0 > x1:
+            continue
+        if 0 <= top - ln.bottom <= 3.5 * body_size or 0 <= ln.top - bottom <= 3.5 * body_size:
+            return True
+    width = x1 - x0
+    stripes = [f for f in page.fills if f[1] >= top - 2 and f[3] <= bottom + 2 and f[2] - f[0] >= 0.8 * width]
+    return len(stripes) >= 2
 
 
 def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Line]]:
@@ -686,6 +855,11 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
         if not open_parts:
             continue
         part = max(open_parts, key=lambda t: t.bbox[3])
+        width = part.frame[1] - part.frame[0]
+        if any(
+            t.bbox[0] > part.bbox[2] - 1 and abs((t.frame[1] - t.frame[0]) - width) <= 0.08 * width for t in page.tables
+        ):
+            continue  # it goes on in the next column of the same page
         x0, x1 = part.frame
         frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2), key=lambda ln: ln.top)
         if not frame or any(t.bbox[1] <= frame[0].top and t.frame == part.frame for t in nxt.tables):

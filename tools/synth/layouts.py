@@ -181,7 +181,9 @@ def source_truth(doc: SynthDoc) -> dict[str, Any]:
 
     Blocks: ``body`` (text, section, notes it cites; bullets start with "– "), ``heading`` (text,
     level), ``box`` (title, items), ``caption`` (table captions and table notes), ``table``
-    (caption, header, rows; merged cells repeat their value, cell lines joined by "\\n"),
+    (caption, header, rows; merged cells repeat their value, cell lines joined by "\\n"; and
+    ``rows_printed``, merged cells blank below their first row, what a table without rules
+    between its rows shows),
     ``footnote`` (marker, text), ``front_matter`` (text).
     """
     meta = doc.meta
@@ -209,8 +211,9 @@ def source_truth(doc: SynthDoc) -> dict[str, Any]:
             resolved = block.resolved()
             if block.caption:
                 blocks.append({"kind": "caption", "text": block.caption})
+            printed = block.printed()
             blocks.append({"kind": "table", "caption": block.caption, "header": resolved[: block.header_rows],
-                           "rows": resolved[block.header_rows :]})
+                           "rows": resolved[block.header_rows :], "rows_printed": printed[block.header_rows :]})
             if block.note:
                 blocks.append({"kind": "caption", "text": plain_text(block.note)})
     cited = []

@@ -195,6 +195,17 @@ class Table:
                     owner[r].append((r, c))
         return owner
 
+    def printed(self) -> list[list[str]]:
+        """Cell texts as a reader sees them without rules between rows: a merged cell's text in
+        its first row and column span, blank in the rows below; spacer rows left out."""
+        owners = self.owners()
+        rows = []
+        for r, row in enumerate(owners):
+            if r in self.spacers:
+                continue
+            rows.append([cell_text(self.grid[orow][ocol]) if orow == r else "" for orow, ocol in row])
+        return rows
+
     def resolved(self) -> list[list[str]]:
         """Cell texts with merged cells repeating their value, lines joined with newlines.
 
