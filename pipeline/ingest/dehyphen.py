@@ -31,7 +31,9 @@ class Dehyphenator:
     """Decides line-end hyphens with the document's own spellings first, then word frequencies."""
 
     def __init__(self, text: str = "") -> None:
-        self.vocab: Counter[str] = Counter(w.lower() for w in _WORD_RE.findall(text))
+        words = _WORD_RE.findall(text)
+        self.exact: Counter[str] = Counter(words)
+        self.vocab: Counter[str] = Counter(w.lower() for w in words)
 
     def join(self, left: str, right: str) -> str:
         """Join two consecutive lines of one paragraph."""
@@ -59,6 +61,8 @@ class Dehyphenator:
         """True when "before-after" is a compound, False when the hyphen only broke a word."""
         if after[0].isupper() or before.isupper() or len(before) == 1:
             return True
+        if self.exact[f"{before}-{after}"] != self.exact[f"{before}{after}"]:  # the document's own spelling, case kept
+            return self.exact[f"{before}-{after}"] > self.exact[f"{before}{after}"]
         compound = f"{before}-{after}".lower()
         joined = f"{before}{after}".lower()
         if self.vocab[compound] > self.vocab[joined]:

@@ -309,7 +309,7 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             above = [
                 ln for ln in page.lines
                 if ln.bottom <= table.bbox[1] + 1 and table.bbox[1] - ln.bottom <= 3.5 * body_size
-                and ln.x0 < table.bbox[2] and ln.x1 > table.bbox[0]
+                and ln.x0 < table.frame[1] and ln.x1 > table.frame[0]
             ]
             above.sort(key=lambda ln: ln.top)
             start = next((i for i, ln in enumerate(above) if CAPTION_RE.match(ln.text)), None)
@@ -318,10 +318,16 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
                 table.caption = " ".join(ln.text for ln in chosen)
                 caption_ids.update(id(ln) for ln in chosen)
             below = sorted(
-                (ln for ln in page.lines if ln.top >= table.bbox[3] - 1 and ln.x0 < table.bbox[2] and ln.x1 > table.bbox[0]),
+                (ln for ln in page.lines if ln.top >= table.bbox[3] - 1 and ln.x0 < table.frame[1] and ln.x1 > table.frame[0]),
                 key=lambda ln: ln.top,
             )
             prev_bottom = table.bbox[3]
+            if start is None and (chosen := _caption_below(page, table, below, body_size)):
+                table.caption = " ".join(ln.text for ln in chosen)
+                table.caption_below = True
+                caption_ids.update(id(ln) for ln in chosen)
+                below = below[len(chosen) + below.index(chosen[0]) :]
+                prev_bottom = chosen[-1].bottom
             for ln in below:
                 if ln.top - prev_bottom > 1.2 * body_size or not (ln.italic or ln.size < 0.95 * body_size):
                     break
@@ -331,6 +337,24 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
                     break  # a rule between: the footnote separator
                 caption_ids.add(id(ln))
                 prev_bottom = ln.bottom
+    for page, nxt in zip(pages, pages[1:]):
+        # A caption pushed to the top of the next page by a table that filled its page.
+        ends = [
+            t for t in page.tables
+            if not t.caption and not any(ln.top >= t.bbox[3] and ln.size > 0.92 * body_size for ln in page.lines)
+        ]
+        if not ends or not nxt.lines:
+            continue
+        table = max(ends, key=lambda t: t.bbox[3])
+        top = sorted((ln for ln in nxt.lines if ln.x0 < table.frame[1] and ln.x1 > table.frame[0]), key=lambda ln: ln.top)
+        if not top or not CAPTION_RE.match(top[0].text) or id(top[0]) in caption_ids or top[0].top > min(ln.top for ln in nxt.lines) + 1:
+            continue
+        fake = PageTable(nxt.pno, (table.frame[0], top[0].top - 1, table.frame[1], top[0].top - 1), [], 0, "", frame=table.frame)
+        chosen = _caption_below(nxt, fake, top, body_size)
+        if chosen:
+            table.caption = " ".join(ln.text for ln in chosen)
+            table.caption_below = True
+            caption_ids.update(id(ln) for ln in chosen)
     for page in pages:
         for ln in page.lines:
             if CAPTION_RE.match(ln.text) and (ln.words[0].bold or ln.words[0].italic):
@@ -338,6 +362,23 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             elif SOURCE_LINE_RE.match(ln.text) and ln.size < 0.95 * body_size:
                 caption_ids.add(id(ln))
     return caption_ids
+
+
+def _caption_below(page: PageData, table: PageTable, below: list[Line], body_size: float) -> list[Line]:
+    """The "Table 3 ..." lines set just under a table that has no caption above it (and that do
+    not stand over another table), or []."""
+    first = next((ln for ln in below[:3] if CAPTION_RE.match(ln.text)), None)
+    if first is None or first.top - table.bbox[3] > 2.5 * body_size:
+        return []
+    if any(t is not table and 0 <= t.bbox[1] - first.bottom <= 3.5 * body_size for t in page.tables):
+        return []
+    chosen = [first]
+    for ln in below[below.index(first) + 1 :]:
+        last = chosen[-1]
+        if ln.top - last.bottom > 0.75 * ln.size or abs(ln.size - last.size) > 0.05 * last.size or CAPTION_RE.match(ln.text):
+            break
+        chosen.append(ln)
+    return chosen
 
 
 def _ordered_atoms(pages: list[PageData], body_size: float, settings: Settings) -> list[Atom]:
@@ -423,7 +464,7 @@ def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, Source
             table_id="",
             page=first.page,
             page_end=parts[-1].page,
-            caption=first.caption,
+            caption=first.caption or next((p.caption for p in parts if p.caption_below), ""),
             header=header,
             rows=rows,
             row_pages=row_pages,

@@ -150,7 +150,7 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
         return False
     if line.page != last.page or line.top < last.top - 1 or line.x0 > last.x1 or line.x1 < last.x0:
         return False  # a jump to another column or page: decided later
-    if abs(line.size - last.size) > 0.1 * last.size:
+    if abs(line.size - last.size) > (0.05 if kind == "caption" else 0.1) * last.size:
         return False
     if line.bold != last.bold and (line.bold or last.bold) and kind == "body":
         if len(line.words) <= 12 or len(last.words) <= 12:

@@ -238,7 +238,8 @@ def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> li
             tolerance = 0.3 * max(last.size, word.size)
             same_base = abs(last.bottom - word.bottom) <= tolerance or abs(last.middle - word.middle) <= tolerance
             gap = word.x0 - last.x1
-            if same_base and (-1.0 <= gap <= split_gap or (gap > 0 and _bridged(last, word, bridges, split_gap))):
+            reach = max(split_gap, 0.6 * min(last.size, word.size))  # word spaces grow with the type
+            if same_base and (-1.0 <= gap <= reach or (gap > 0 and _bridged(last, word, bridges, split_gap))):
                 host = line
                 break
         if host is None:

@@ -35,6 +35,7 @@ class PageTable:
     bounds: list[float] = field(default_factory=list)  # column edges of a table read by alignment
     reread: Callable[[list[float]], PageTable | None] | None = None  # the same lines, other column edges
     open_end: bool = False  # ruled across but with no closing rule: it runs on to the next page
+    caption_below: bool = False  # its caption is set under it (on the last part of a long table)
 
     @property
     def n_cols(self) -> int:
@@ -494,7 +495,7 @@ def continuation(prev: PageTable, nxt: PageTable) -> PageTable | None:
     came out differently (an empty key column, say) is read again on the first part's columns.
     """
     next_column = nxt.page == prev.page and nxt.bbox[1] < prev.bbox[1] and nxt.bbox[0] > prev.bbox[2] - 1
-    if not (nxt.page == prev.page + 1 or next_column) or nxt.caption:
+    if not (nxt.page == prev.page + 1 or next_column) or (nxt.caption and not nxt.caption_below) or prev.caption_below:
         return None
     width = prev.frame[1] - prev.frame[0]
     if abs(width - (nxt.frame[1] - nxt.frame[0])) > 0.08 * width:
@@ -557,10 +558,10 @@ def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator
     min_gap = max(6.0, 0.9 * body_size)
     taken: set[int] = set()
     for region, rules in rule_regions(page):
-        open_end = _runs_on(rules)
+        open_end = _runs_on(rules, page, region, body_size)
         if open_end:
             region = _extend_down(page, region, body_size)
-        if len(rules) > 2 and rules[0][4] < 0.8 * max(r[4] for r in rules):
+        if _light(rules[0], rules) and _row_touches(page, region, body_size, above=True):
             region = _extend_up(page, region, body_size)  # a part that opens with a rule between rows
         inside = [ln for ln in page.lines if within(ln, region) and id(ln) not in taken and not CAPTION_RE.match(ln.text)]
         if len(inside) < 2 or not _cell_like(inside):
@@ -589,12 +590,31 @@ def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator
     page.lines = [ln for ln in page.lines if id(ln) not in taken]
 
 
-def _runs_on(rules: list[tuple]) -> bool:
+def _runs_on(rules: list[tuple], page: PageData, region, body_size: float) -> bool:
     """A table ruled across whose last rule does not close it: only a top rule and a header rule,
-    or a last rule lighter than the top one (a rule between rows; the table goes on)."""
+    or a light rule (one between rows) with a row of cells right under it."""
     if len(rules) == 2:
         return True
-    return rules[-1][4] < 0.8 * rules[0][4]
+    return _light(rules[-1], rules) and _row_touches(page, region, body_size, above=False)
+
+
+def _light(rule: tuple, rules: list[tuple]) -> bool:
+    """A rule between rows: lighter than the table's heaviest rule, or one of three or more
+    rules all of one weight (a part between the table's first and last page)."""
+    heaviest = max(r[4] for r in rules)
+    return rule[4] < 0.8 * heaviest or (len(rules) >= 3 and min(r[4] for r in rules) >= 0.8 * heaviest)
+
+
+def _row_touches(page: PageData, region, body_size: float, above: bool) -> bool:
+    """A line of text set right against the region's first (``above``) or last rule, as a cell
+    is against the rule that separates it from the next row; text after a closing rule keeps a
+    distance."""
+    x0, x1 = region[0] - 2, region[2] + 2
+    if above:
+        gaps = [region[1] - ln.bottom for ln in page.lines if ln.bottom <= region[1] + 1 and x0 <= ln.x0 and ln.x1 <= x1]
+    else:
+        gaps = [ln.top - region[3] for ln in page.lines if ln.top >= region[3] - 1 and x0 <= ln.x0 and ln.x1 <= x1]
+    return bool(gaps) and min(gaps) <= 0.45 * body_size
 
 
 def _segments_between(page: PageData, region, top: float, bottom: float) -> list[Segment]:
@@ -868,7 +888,10 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
             (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
         )
         taken: list[Line] = []
+        inner = [x + 0.0 for x in part.bounds[1:-1]]
         for line in frame:
+            if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
+                break  # a word across a column edge: prose, not the table's cells
             if closing is not None:
                 if line.top > closing:
                     break
@@ -880,6 +903,8 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
             ):
                 break
             taken.append(line)
+        if not taken:
+            continue
         table = aligned_table(
             _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [], part.frame,
             list(part.bounds),

@@ -57,6 +57,13 @@ def problems(result: Any, truth: dict[str, Any]) -> list[str]:
             if ("body", joined) in expected:
                 text = joined
         got[(kind, text)] += 1
+    # A line-end hyphen in a compound the document spells only once cannot be told from a
+    # hyphenation point ("north-/western"): such a difference alone is not counted.
+    for key in list((expected - got).keys()):
+        twin = next((k for k in (got - expected) if k[0] == key[0] and _unhyphen(k[1]) == _unhyphen(key[1])), None)
+        if twin is not None:
+            expected[key] -= 1
+            got[twin] -= 1
     missing = sorted((expected - got).items())
     extra = sorted((got - expected).items())
     paired: set = set()
@@ -117,6 +124,10 @@ def problems(result: Any, truth: dict[str, Any]) -> list[str]:
     for t in extra_tables:
         out.append(f"extra table: {t.caption[:40]!r} {t.header[:1]} {len(t.rows)} rows")
     return out
+
+
+def _unhyphen(text: str) -> str:
+    return re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", text)
 
 
 def _same_cells(read: list[list[str]], merged: list[list[str]], printed: list[list[str]]) -> bool:

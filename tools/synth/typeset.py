@@ -705,6 +705,7 @@ class Typesetter:
         block["page"] = block["pages"][0]
         if caption and table.caption_below:
             self.skip(gap)
+            self.make_room(len(caption) * sizes.leading)  # a caption is never cut by a break
             block = {"kind": "caption", "text": table.caption}
             self.place_lines(caption, sizes.body, sizes.leading, justify=False, block=block)
         if table.note:
