@@ -36,6 +36,7 @@ class PageTable:
     reread: Callable[[list[float]], PageTable | None] | None = None  # the same lines, other column edges
     open_end: bool = False  # ruled across but with no closing rule: it runs on to the next page
     caption_below: bool = False  # its caption is set under it (on the last part of a long table)
+    size: float = 0.0  # the type size of its cells
 
     @property
     def n_cols(self) -> int:
@@ -252,7 +253,8 @@ def aligned_table(
     header_rows = len(grid)
     key_empty = [False] * header_rows
     rules = row_rules or []
-    rows = _body_rows(body, bounds, rules + (stripes or []))
+    header_gap = body[0].top - lines[header_count - 1].bottom if header_count else None
+    rows = _body_rows(body, bounds, rules + (stripes or []), header_gap)
     for r, row_lines in enumerate(rows):
         cells = []
         for c in range(n_cols):
@@ -271,7 +273,7 @@ def aligned_table(
 
     return PageTable(
         pno, bbox, grid, header_rows, method, key_empty,
-        frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread,
+        frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread, size=statistics.median(ln.size for ln in lines),
     )
 
 
@@ -292,13 +294,18 @@ def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
     return max(range(len(overlaps)), key=lambda c: overlaps[c])
 
 
-def _body_rows(lines: list[Line], bounds: list[float], separators: list[Segment]) -> list[list[Line]]:
+def _body_rows(
+    lines: list[Line], bounds: list[float], separators: list[Segment], header_gap: float | None = None
+) -> list[list[Line]]:
     """Group body lines into table rows: at rules or shading edges between them when the table
-    has any; else at the wider of two line spacings (cells padded apart); else where a line
-    starts a new key cell."""
+    has any; else at the wider of two line spacings (cells padded apart; the space under the
+    header is a row space too); else where a line starts a new key cell."""
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
     size = statistics.median(ln.size for ln in lines)
     threshold = _row_gap(gaps, size)
+    keyed = sum(1 for ln in lines if _in_column(ln, bounds, 0))
+    if threshold is None and gaps and header_gap is not None and header_gap > max(gaps) + 0.2 * size and keyed <= 2:
+        threshold = (max(gaps) + header_gap) / 2  # one row (perhaps a wrapped key) of multi-line cells
     rows: list[list[Line]] = []
     for i, line in enumerate(lines):
         if not rows:
@@ -355,7 +362,10 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
     leaf = _clusters(line_runs[-1:])
     split = -1
     for i in range(len(lines) - 2, -1, -1):
-        if any(sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 or len(_straddled(run, bounds)) >= 2 for run in line_runs[i]):
+        if any(
+            sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 or len(_straddled(run, bounds)) >= 2 or _centred_between(run, leaf)
+            for run in line_runs[i]
+        ):
             split = i
             break
         leaf = _clusters([leaf, line_runs[i]])
@@ -370,11 +380,28 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
         if len(under) >= 2:
             cols = sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in under})
         else:
-            cols = _straddled(cell, bounds) or [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+            pair = _centred_between(cell, leaf)
+            cols = (
+                sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in pair})
+                or _straddled(cell, bounds)
+                or [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+            )
         _put(group_row, list(range(cols[0], cols[-1] + 1)), cell, dehyphen)
     # A cell that spans both header rows is printed once, in the upper one.
     leaf_row = [text or (group_row[c] if _alone(group_row, c) else "") for c, text in enumerate(leaf_row)]
     return [group_row, leaf_row]
+
+
+def _centred_between(run: list[Word], leaf: list[list[Word]]) -> list[list[Word]]:
+    """The two neighbouring lower header cells a cell is centred between (a group header over
+    right-aligned sub-headers), or []."""
+    centre = (min(w.x0 for w in run) + max(w.x1 for w in run)) / 2
+    cells = sorted(leaf, key=lambda c: min(w.x0 for w in c))
+    for a, b in zip(cells, cells[1:]):
+        a1, b0 = max(w.x1 for w in a), min(w.x0 for w in b)
+        if a1 + 1 < centre < b0 - 1 and _overlap(run, a) > -0.5 * (b0 - a1) and _overlap(run, b) > -0.5 * (b0 - a1):
+            return [a, b]
+    return []
 
 
 def _straddled(run: list[Word], bounds: list[float]) -> list[int]:
@@ -802,14 +829,12 @@ def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: Pag
                 pending = []
                 continue
         width = _run_width(current)
-        short = (
-            bool(width)
-            and all(p.x1 - p.x0 < 0.6 * width for p in row)
-            and not any(CAPTION_RE.match(p.text) for p in row)
-            and _same_type(row, current)
-        )
+        left = min(starts) if starts else 0.0
+        plain = bool(width) and not any(CAPTION_RE.match(p.text) for p in row) and _same_type(row, current)
+        short = all(p.x1 - p.x0 < 0.6 * width for p in row)
         aligned = all(any(abs(p.x0 - x) <= 2.5 for x in starts) for p in row)
-        if current and close and short and (len(pending) < 3 or aligned):
+        inner = aligned and all(p.x0 > left + 2.5 for p in row)  # cells of later columns only
+        if current and close and plain and (inner or (short and (aligned or len(pending) < 3))):
             pending.append(row)
             continue
         if sum(1 for r in current if len(r) >= 2) >= 3:
@@ -870,6 +895,13 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
     """A table ruled across that runs off a page goes on at the top of the next one, perhaps
     with no header and no rules there: read those lines on the first part's columns, down to
     the closing rule (or, with none, to a gap, a caption, small type or prose)."""
+    for page in pages:  # a table read by alignment that ends its page may go on overleaf
+        for t in page.tables:
+            if t.method == "whitespace":
+                t.open_end = not any(
+                    ln.top > t.bbox[3] and ln.x0 < t.frame[1] and ln.x1 > t.frame[0] and ln.size > 0.92 * body_size
+                    for ln in page.lines
+                )
     for page, nxt in zip(pages, pages[1:]):
         open_parts = [t for t in page.tables if t.open_end and t.bounds]
         if not open_parts:
@@ -881,7 +913,8 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
         ):
             continue  # it goes on in the next column of the same page
         x0, x1 = part.frame
-        frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2), key=lambda ln: ln.top)
+        reach = x1 + 2 if part.method != "whitespace" else x1 + 0.25 * width  # text tables have no edge
+        frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
         if not frame or any(t.bbox[1] <= frame[0].top and t.frame == part.frame for t in nxt.tables):
             continue
         closing = min(
@@ -892,6 +925,8 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
         for line in frame:
             if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
                 break  # a word across a column edge: prose, not the table's cells
+            if part.size and abs(line.size - part.size) > 0.08 * part.size:
+                break  # type of another size: a heading, a note
             if closing is not None:
                 if line.top > closing:
                     break
