@@ -333,8 +333,8 @@ def _row_gap(gaps: list[float], size: float) -> float | None:
         return 0.4 * size if gaps[0] > 0.45 * size else None
     ordered = sorted(gaps)
     jump, at = max((b - a, i) for i, (a, b) in enumerate(zip(ordered, ordered[1:])))
-    if jump < 0.2 * size:
-        return None
+    if jump < 0.2 * size:  # one spacing: rows padded apart when it is wider than a cell's lines are
+        return 0.4 * size if statistics.median(gaps) > 0.45 * size else None
     return (ordered[at] + ordered[at + 1]) / 2
 
 
@@ -912,37 +912,18 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
             t.bbox[0] > part.bbox[2] - 1 and abs((t.frame[1] - t.frame[0]) - width) <= 0.08 * width for t in page.tables
         ):
             continue  # it goes on in the next column of the same page
-        x0, x1 = part.frame
-        reach = x1 + 2 if part.method != "whitespace" else x1 + 0.25 * width  # text tables have no edge
-        frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
-        if not frame or any(t.bbox[1] <= frame[0].top and t.frame == part.frame for t in nxt.tables):
-            continue
-        closing = min(
-            (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
-        )
-        taken: list[Line] = []
-        inner = [x + 0.0 for x in part.bounds[1:-1]]
-        for line in frame:
-            if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
-                break  # a word across a column edge: prose, not the table's cells
-            if part.size and abs(line.size - part.size) > 0.08 * part.size:
-                break  # type of another size: a heading, a note
-            if closing is not None:
-                if line.top > closing:
-                    break
-            elif taken and (
-                line.top - taken[-1].bottom > 2.5 * body_size
-                or CAPTION_RE.match(line.text)
-                or line.size < 0.85 * body_size
-                or (len(line.words) > 8 and line.x1 - line.x0 > 0.7 * (x1 - x0))
-            ):
+        found = None
+        for shift in _column_shifts(part, nxt, body_size):
+            taken, closing = _continuation_lines(part, nxt, shift, body_size)
+            if taken:
+                found = (shift, taken, closing)
                 break
-            taken.append(line)
-        if not taken:
+        if found is None:
             continue
+        shift, taken, closing = found
         table = aligned_table(
-            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [], part.frame,
-            list(part.bounds),
+            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [],
+            (part.frame[0] + shift, part.frame[1] + shift), [x + shift for x in part.bounds],
         )
         if table is None:
             continue
@@ -951,3 +932,48 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
         ids = {id(ln) for ln in taken}
         nxt.lines = [ln for ln in nxt.lines if id(ln) not in ids]
 
+
+
+def _column_shifts(part: PageTable, nxt: PageData, body_size: float) -> list[float]:
+    """Where the next part may stand: at the same x, or at the left of another text column of
+    the next page (a table that leaves the right column goes on in the left one overleaf)."""
+    if not nxt.lines:
+        return []
+    top = min(ln.top for ln in nxt.lines)
+    lefts = sorted({round(ln.x0) for ln in nxt.lines if ln.top <= top + 3 * body_size})
+    shifts = [0.0] + [x - part.frame[0] for x in lefts if abs(x - part.frame[0]) > 3]
+    return shifts
+
+
+def _continuation_lines(part: PageTable, nxt: PageData, shift: float, body_size: float) -> tuple[list[Line], float | None]:
+    """The lines at the top of ``nxt`` that carry on ``part`` on its columns moved by ``shift``."""
+    x0, x1 = part.frame[0] + shift, part.frame[1] + shift
+    width = x1 - x0
+    reach = x1 + 2 if part.method != "whitespace" else x1 + 0.25 * width  # text tables have no edge
+    frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
+    if not frame or frame[0].top > min(ln.top for ln in nxt.lines) + 2 * body_size:
+        return [], None
+    if any(t.bbox[1] <= frame[0].top and abs(t.frame[0] - x0) < 3 and abs(t.frame[1] - x1) < 3 for t in nxt.tables):
+        return [], None  # the next part is a table of its own there
+    closing = min(
+        (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
+    )
+    taken: list[Line] = []
+    inner = [x + shift for x in part.bounds[1:-1]]
+    for line in frame:
+        if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
+            break  # a word across a column edge: prose, not the table's cells
+        if part.size and abs(line.size - part.size) > 0.08 * part.size:
+            break  # type of another size: a heading, a note
+        if closing is not None:
+            if line.top > closing:
+                break
+        elif taken and (
+            line.top - taken[-1].bottom > 2.5 * body_size
+            or CAPTION_RE.match(line.text)
+            or line.size < 0.85 * body_size
+            or (len(line.words) > 8 and line.x1 - line.x0 > 0.7 * width)
+        ):
+            break
+        taken.append(line)
+    return taken, closing
