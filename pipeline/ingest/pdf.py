@@ -14,11 +14,10 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.ingest.common import PassageDraft, finalize
-from pipeline.ingest.dates import find_pub_date
+from pipeline.ingest.dates import date_line, find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError, NoTextLayer
 from pipeline.ingest.pdf_blocks import (
-    NOTE_START_RE,
     Block,
     blocks_to_drafts,
     build_blocks,
@@ -51,11 +50,12 @@ from pipeline.ingest.pdf_tables import (
     within,
     words_in,
 )
+from pipeline.ingest.vocabulary import NOTE_START_RE, source_line_re
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
 from pipeline.textnorm import expand_ligatures
 
-SOURCE_LINE_RE = re.compile(r"^(Source|Sources|Data|Note|Notes)\s*:", re.IGNORECASE)
+SOURCE_LINE_RE = source_line_re()
 BAD_TITLE_RE = re.compile(r"^(untitled|microsoft (word|powerpoint)|document\d*|.*\.(docx?|pdf|indd|pptx?))", re.I)
 
 
@@ -133,8 +133,10 @@ def _plain_reading(path: Path, doc_id: str, pdf, metadata: dict) -> IngestResult
     ]
     passages, _ = finalize(doc_id, drafts)
     title = _clean_meta_title(metadata.get("Title")) or path.stem
+    openings = [d.text[:200] for d in drafts[:1]]
+    pub_date, date_source = find_pub_date([], [], [], metadata, openings)
     document = Document(
-        doc_id=doc_id, source=path.name, title=title, pub_date=find_pub_date([], [], [], metadata),
+        doc_id=doc_id, source=path.name, title=title, pub_date=pub_date, pub_date_source=date_source,
         pages=len(pdf.pages), path=str(path), format="pdf",
     )
     return IngestResult(document, passages, [])
@@ -280,12 +282,16 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     title = _title(metadata, blocks, start_page, path)
     running_texts = [t for p in pages for t in p.running]
     front_text = [b.text for b in blocks if b.kind == "front_matter" and b.page == start_page]
-    pub_date = find_pub_date(front_text, running_texts, [b.text for b in blocks if b.kind == "front_matter"], metadata)
+    openings = [b.text for b in blocks if b.page == start_page and b.kind in ("body", "heading") and b.lines][:4]
+    pub_date, date_source = find_pub_date(
+        front_text, running_texts, [b.text for b in blocks if b.kind == "front_matter"], metadata, openings
+    )
     document = Document(
         doc_id=doc_id,
         source=path.name,
         title=title,
         pub_date=pub_date,
+        pub_date_source=date_source,
         pages=len(pages),
         status="ok",
         path=str(path),
@@ -522,11 +528,32 @@ def _clean_meta_title(value) -> str:
 
 
 def _title(metadata: dict, blocks: list[Block], start_page: int, path: Path) -> str:
-    title = _clean_meta_title(metadata.get("Title"))
-    if title:
-        return title
-    front = [b for b in blocks if b.page == start_page and b.lines and b.kind in ("front_matter", "heading")]
-    if front:
-        biggest = max(front, key=lambda b: max(ln.size for ln in b.lines))
-        return " ".join(biggest.text.split())
-    return path.stem
+    """The title as printed: the block in the largest type at the head of the first page of the
+    document; the PDF's metadata title when nothing is printed larger than the text."""
+    printed = _printed_title(blocks, start_page)
+    declared = _clean_meta_title(metadata.get("Title"))
+    if printed and declared:
+        words = re.findall(r"\w+", printed.lower())
+        known = set(re.findall(r"\w+", declared.lower()))
+        if words and sum(w in known for w in words) >= 0.8 * len(words):
+            return declared  # the metadata says the same, often with the subtitle
+    return printed or declared or path.stem
+
+
+def _printed_title(blocks: list[Block], start_page: int) -> str:
+    page = [b for b in blocks if b.page == start_page and b.lines and b.kind != "table"]
+    if not page:
+        return ""
+    body = Counter()
+    for b in page:
+        for ln in b.lines:
+            body[ln.size] += len(ln.text)
+    body_size = body.most_common(1)[0][0]
+    front = [b for b in page if b.kind in ("front_matter", "heading")]
+    if not front:
+        return ""
+    biggest = max(front, key=lambda b: max(ln.size for ln in b.lines))
+    text = " ".join(biggest.text.split())
+    if max(ln.size for ln in biggest.lines) < 1.25 * body_size or len(text) < 4 or date_line(text) or text.isdigit():
+        return ""
+    return text

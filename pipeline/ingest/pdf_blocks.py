@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 from pipeline.ingest.common import PassageDraft, push_heading, section_path, table_drafts
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_layout import Atom, Line, pull_bracket_markers, split_markers
-from pipeline.ingest.pdf_tables import BULLET_RE
+from pipeline.ingest.vocabulary import (
+    BULLET_RE,
+    NOTE_START_RE,
+    NUMBERED_HEADING_RE,
+    byline_re,
+    is_notes_heading,
+    is_references_heading,
+)
 from pipeline.records import SourceTable
 from pipeline.settings import Settings
 
 TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
 SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
-NOTE_START_RE = re.compile(r"^(\(\d{1,3}\)|\([a-z]\)|\[\d{1,3}\]|\d{1,3}\.?|[*\u2020\u2021]{1,3})\s+(?=\S)")
-NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2}\.)*\d{1,2})\.?\s+\S|^([IVX]{1,5})\.\s+\S")
-REFERENCES_RE = re.compile(
-    r"^(?:\d+\.?\s+)?(references|bibliography|works cited|literature|further reading|notes|endnotes)$",
-    re.IGNORECASE,
-)
-BYLINE_RE = re.compile(r"^by\b", re.IGNORECASE)
+BYLINE_RE = byline_re()
 
 
 @dataclass
@@ -279,6 +280,7 @@ def _heading_style(block: Block) -> tuple[float, bool, bool, bool]:
 def join_across_breaks(blocks: list[Block], body_size: float) -> None:
     """A paragraph cut by a column or page break becomes one block again."""
     indent_style = _indent_style(blocks)
+    rights = _column_rights(blocks) if _justified(blocks) else None
     last_body: Block | None = None
     last_caption: Block | None = None
     for block in blocks:
@@ -292,7 +294,7 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
         elif block.kind not in ("footnote",):
             last_caption = None
         if block.kind == "body" and not block.in_box:
-            if last_body is not None and _is_continuation(last_body, block, indent_style):
+            if last_body is not None and _is_continuation(last_body, block, indent_style, rights):
                 block.joins_previous = True
                 last_body.lines.extend(block.lines)
                 block.lines = []
@@ -317,7 +319,10 @@ def _indent_style(blocks: list[Block]) -> bool:
     return bool(firsts) and indented >= 0.3 * len(firsts)
 
 
-def _is_continuation(prev: Block, block: Block, indent_style: bool) -> bool:
+def _is_continuation(prev: Block, block: Block, indent_style: bool, rights: dict | None = None) -> bool:
+    """The block at the top of the next column or page carries on ``prev``: the last line does
+    not end a sentence, or (indented layouts) the block opens without an indent, or (justified
+    layouts) the last line runs to the column's right edge, as a paragraph's last line does not."""
     last = prev.lines[-1]
     first = block.lines[0]
     jumped = first.page != last.page or first.top < last.top - 1
@@ -325,11 +330,39 @@ def _is_continuation(prev: Block, block: Block, indent_style: bool) -> bool:
         return False
     if abs(first.size - last.size) > 0.1 * last.size:
         return False
-    if not TERMINAL_RE.search(last.text) or last.text.endswith("-"):
+    if not TERMINAL_RE.search(last.text) or last.text.endswith("-") or first.text[:1].islower():
         return True
     if indent_style and len(block.lines) > 1:
         return not (first.x0 - block.lines[1].x0 > 0.6 * first.size)
+    if rights is not None and not indent_style:
+        right = rights.get((last.page, round(last.x0 / 3)))
+        return right is not None and last.x1 >= right - 1.5 and last.x1 - last.x0 > 0.6 * (right - last.x0)
     return False
+
+
+def _justified(blocks: list[Block]) -> bool:
+    """Most lines of paragraphs, their last lines aside, end flush at one right edge."""
+    checked = flush = 0
+    for b in blocks:
+        if b.kind != "body" or b.in_box or len(b.lines) < 3:
+            continue
+        right = max(ln.x1 for ln in b.lines[:-1])
+        for ln in b.lines[:-1]:
+            checked += 1
+            flush += right - ln.x1 <= 1.5
+    return checked >= 10 and flush >= 0.85 * checked
+
+
+def _column_rights(blocks: list[Block]) -> dict[tuple[int, int], float]:
+    """The right edge of the text column each body line starts in, by page and left edge."""
+    rights: dict[tuple[int, int], float] = {}
+    for b in blocks:
+        if b.kind != "body" or b.in_box:
+            continue
+        for ln in b.lines:
+            key = (ln.page, round(ln.x0 / 3))
+            rights[key] = max(rights.get(key, 0.0), ln.x1)
+    return rights
 
 
 def link_bracket_markers(blocks: list[Block]) -> None:
@@ -363,7 +396,7 @@ def blocks_to_drafts(blocks: list[Block], dehyphen: Dehyphenator) -> list[Passag
         refs = [m for ln in block.lines for _, marker in ln.markers for m in split_markers(marker)]
         kind = block.kind
         if kind == "heading" and not block.in_box:
-            in_references = bool(REFERENCES_RE.match(text.strip()))
+            in_references = is_references_heading(text) or is_notes_heading(text)
             push_heading(stack, block.level or 1, text)
         marker = ""
         if kind == "footnote":

@@ -152,7 +152,7 @@ def overlaps(a, b) -> bool:
 
 def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, body_size: float) -> list[Line]:
     """Group words into lines; small raised note markers become ``Line.markers``."""
-    small = [w for w in words if MARKER_RE.match(w.text) and w.size <= superscript_ratio * body_size]
+    small = [w for w in words if MARKER_RE.match(w.text) and _smaller_than_neighbour(w, words, superscript_ratio, body_size)]
     small_ids = {id(w) for w in small}
     normal = [w for w in words if id(w) not in small_ids]
     lines = _group_words(normal, split_gap, small)
@@ -222,6 +222,21 @@ def _join_spread_pieces(lines: list[Line], split_gap: float) -> list[Line]:
                 current = piece
         joined.append(current)
     return joined
+
+
+def _smaller_than_neighbour(word: Word, words: list[Word], ratio: float, body_size: float) -> bool:
+    """A marker candidate set small: against the page's body type, or against the word it touches
+    (on a page of small type, a note call after a word of larger type)."""
+    if word.size <= ratio * body_size:
+        return True
+    if word.size >= body_size:
+        return False
+    for other in words:
+        if other is word or other.size * ratio < word.size:
+            continue
+        if other.top - word.size <= word.middle <= other.bottom and -1.0 <= word.x0 - other.x1 <= 2.5:
+            return True
+    return False
 
 
 def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> list[Line]:

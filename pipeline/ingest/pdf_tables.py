@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_layout import MARKER_RE, Line, PageData, Word, baseline_rows, overlaps
+from pipeline.ingest.vocabulary import BULLET_RE, caption_re
 
-BULLET_RE = re.compile(r"^[\u2013\u2014\u2022\u25aa\u25a0\u25e6\u25cf\u2023\u2043*-]\s")
-CAPTION_RE = re.compile(r"^(Table|Tab\.|Figure|Fig\.|Box|Chart|Graph|Map|Exhibit)\s+[0-9IVXivx]+[a-z]?\b", re.I)
+CAPTION_RE = caption_re()
 NUMBER_RE = re.compile(r"^[-+(]?\d[\d.,%]*\)?$")
 
 _GRID = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3, "intersection_tolerance": 3}
