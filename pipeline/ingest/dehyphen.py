@@ -31,9 +31,25 @@ class Dehyphenator:
     """Decides line-end hyphens with the document's own spellings first, then word frequencies."""
 
     def __init__(self, text: str = "") -> None:
-        words = _WORD_RE.findall(text)
-        self.exact: Counter[str] = Counter(words)
-        self.vocab: Counter[str] = Counter(w.lower() for w in words)
+        self.text = text
+        self._exact: Counter[str] | None = None
+        self._vocab: Counter[str] | None = None
+
+    @property
+    def exact(self) -> Counter[str]:
+        """The document's words as spelled, counted (on first need)."""
+        if self._exact is None:
+            self._exact = Counter(_WORD_RE.findall(self.text))
+        return self._exact
+
+    @property
+    def vocab(self) -> Counter[str]:
+        """The document's words in lower case, counted (on first need)."""
+        if self._vocab is None:
+            self._vocab = Counter()
+            for word, n in self.exact.items():
+                self._vocab[word.lower()] += n
+        return self._vocab
 
     def join(self, left: str, right: str) -> str:
         """Join two consecutive lines of one paragraph."""
@@ -56,6 +72,21 @@ class Dehyphenator:
         if self.keeps_hyphen(tail.group(1), head.group(1)):
             return left + right
         return left[:-1] + right
+
+    def join_all(self, lines: list[str]) -> str:
+        """Lines of one paragraph joined as ``join`` joins two, in time linear in their length."""
+        parts: list[str] = []
+        for line in lines:
+            if not line:
+                continue
+            if not parts:
+                parts.append(line)
+                continue
+            tail = parts[-1][-64:]  # the decision looks at the end of the text so far only
+            joined = self.join(tail, line)
+            parts[-1] = parts[-1][: len(parts[-1]) - len(tail)]
+            parts.append(joined)
+        return "".join(parts)
 
     def keeps_hyphen(self, before: str, after: str) -> bool:
         """True when "before-after" is a compound, False when the hyphen only broke a word."""

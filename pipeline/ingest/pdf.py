@@ -13,7 +13,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.ingest.common import PassageDraft, finalize
+from pipeline.ingest.common import PassageDraft, choose_title, finalize
 from pipeline.ingest.dates import date_line, find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError, NoTextLayer
@@ -530,14 +530,7 @@ def _clean_meta_title(value) -> str:
 def _title(metadata: dict, blocks: list[Block], start_page: int, path: Path) -> str:
     """The title as printed: the block in the largest type at the head of the first page of the
     document; the PDF's metadata title when nothing is printed larger than the text."""
-    printed = _printed_title(blocks, start_page)
-    declared = _clean_meta_title(metadata.get("Title"))
-    if printed and declared:
-        words = re.findall(r"\w+", printed.lower())
-        known = set(re.findall(r"\w+", declared.lower()))
-        if words and sum(w in known for w in words) >= 0.8 * len(words):
-            return declared  # the metadata says the same, often with the subtitle
-    return printed or declared or path.stem
+    return choose_title(_printed_title(blocks, start_page), _clean_meta_title(metadata.get("Title"))) or path.stem
 
 
 def _printed_title(blocks: list[Block], start_page: int) -> str:
