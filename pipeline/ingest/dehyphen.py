@@ -16,6 +16,8 @@ _TAIL_RE = re.compile(r"([A-Za-z\u00c0-\u024f]+)[-\u2010\u2011\u00ad]$")
 _HEAD_RE = re.compile(r"^([A-Za-z\u00c0-\u024f]+)")
 _URL_TAIL_RE = re.compile(r"(https?://|www\.)\S*[^\s.,;:)\]]$")
 _DASHES = "\u2013\u2014"
+_LOWER_TAIL = re.compile(r"(?:^|[\s(/])([a-z]+)$")
+_LOWER_HEAD = re.compile(r"^([a-z]+)\b")
 
 # A joined form at least this common (Zipf scale) is a real word.
 _WORD_ZIPF = 2.0
@@ -65,7 +67,7 @@ class Dehyphenator:
         if left[-1] in _DASHES and len(left) > 1 and not left[-2].isspace():
             return left + right
         if not tail or not left.endswith(tuple(_HYPHENS)):
-            return left + " " + right
+            return left + ("" if self._cut_word(left, right) else " ") + right
         head = _HEAD_RE.match(right)
         if not head:
             return left + right
@@ -87,6 +89,17 @@ class Dehyphenator:
             parts[-1] = parts[-1][: len(parts[-1]) - len(tail)]
             parts.append(joined)
         return "".join(parts)
+
+    def _cut_word(self, left: str, right: str) -> bool:
+        """A word broken without a hyphen (a narrow cell): neither piece is a word, both together are."""
+        a, b = _LOWER_TAIL.search(left), _LOWER_HEAD.match(right)
+        if not a or not b or len(a.group(1)) < 3:
+            return False
+        before, after = a.group(1), b.group(1)
+        whole = before + after
+        if _zipf(before) >= 1.5:  # (the document's own text holds the broken pieces too)
+            return False
+        return bool(self.vocab[whole]) or _zipf(whole) >= 3.0
 
     def keeps_hyphen(self, before: str, after: str) -> bool:
         """True when "before-after" is a compound, False when the hyphen only broke a word."""

@@ -198,12 +198,21 @@ def _horizontal_rules(page) -> list[tuple[float, float, float, float, float]]:
 
 
 def _fills(page) -> list[tuple[float, float, float, float]]:
-    """Tinted filled rectangles taller than a rule (shaded rows, bands, boxes)."""
-    return [
+    """Tinted filled rectangles taller than a rule (shaded rows, bands, boxes); cells shaded one
+    by one side by side make one rectangle."""
+    rects = sorted(
         (r["x0"], r["top"], r["x1"], r["bottom"])
         for r in page.rects
-        if r.get("fill") and _tinted(r.get("non_stroking_color")) and r["bottom"] - r["top"] > 2.0 and r["x1"] - r["x0"] >= 25
-    ]
+        if r.get("fill") and _tinted(r.get("non_stroking_color")) and r["bottom"] - r["top"] > 2.0
+    )
+    merged: list[list[float]] = []
+    for x0, top, x1, bottom in sorted(rects, key=lambda r: (round(r[1]), round(r[3]), r[0])):
+        last = merged[-1] if merged else None
+        if last and abs(last[1] - top) < 0.6 and abs(last[3] - bottom) < 0.6 and -0.1 <= x0 - last[2] <= 1.5:
+            last[2] = max(last[2], x1)
+        else:
+            merged.append([x0, top, x1, bottom])
+    return [(a, b, c, d) for a, b, c, d in merged if c - a >= 25]
 
 
 def _text_boxes(page, lines: list[Line], tables: list[PageTable]) -> list[tuple[float, float, float, float]]:

@@ -159,6 +159,17 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
     gap = line.top - last.bottom
     if gap > 0.75 * line.size:
         return False
+    if (
+        len(prev.lines) == 1
+        and len(last.words) <= 6
+        and last.x1 - last.x0 < 0.6 * (line.x1 - line.x0)
+        and not last.text.rstrip().endswith((",", ";", ":", "-", "\u2013"))
+        and (line.italic != last.italic or abs(line.size - last.size) > 0.03 * last.size)
+    ):
+        return False  # a short line set apart by its style: a date or a name in a title block
+    hang = {round(ln.x0) for ln in prev.lines[1:]}
+    if len(hang) == 1 and line.x0 < min(hang) - 0.6 * line.size and (prev.lines[0].bullet or BULLET_RE.match(prev.lines[0].text)):
+        return False  # a list item's lines hang under its text; a line further out starts anew
     last_short = last.x1 < max(ln.x1 for ln in prev.lines) - 2.5 * line.size
     if line.bullet:
         return False

@@ -552,7 +552,7 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
             skip += 1
         body = body[skip:]
         empties = empties[skip:]
-        if body and rows and empties and empties[0]:
+        if body and rows and empties and empties[0] and _carries_on(rows[-1], body[0]):
             rows[-1] = [_merge_cells(a, b) for a, b in zip(rows[-1], body[0])]
             body = body[1:]
         rows.extend(list(r) for r in body)
@@ -560,6 +560,23 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         if part.note:
             notes.append(part.note)
     return header, rows, pages, "\n".join(notes)
+
+
+def _carries_on(last: list[str], first: list[str]) -> bool:
+    """The first row of a part (its key cell empty) is the rest of the row the break cut, not a
+    row of its own under a merged key: each of its cells goes on from the cell above, which
+    breaks off mid-text, or adds an item to a list, or carries on in lower case."""
+    for above, cell in zip(last, first):
+        if not cell:
+            continue
+        if not above:
+            return False
+        tail = above.split("\n")[-1]
+        complete = bool(re.search(r"[.!?)\]]$", above)) or len(above.split()) <= 2
+        listed = bool(BULLET_RE.match(cell)) and bool(BULLET_RE.match(tail))
+        if complete and not (cell[:1].islower() or listed):
+            return False
+    return True
 
 
 def _merge_cells(first: str, rest: str) -> str:
@@ -682,7 +699,7 @@ def _shading_edges(page: PageData, region) -> list[Segment]:
     width = region[2] - region[0]
     edges: list[Segment] = []
     for x0, top, x1, bottom in page.fills:
-        if region[1] - 2 <= top and bottom <= region[3] + 2 and x0 <= region[0] + 3 and x1 >= region[0] + 0.8 * width:
+        if region[1] - 2 <= top < region[3] and bottom > region[1] and x0 >= region[0] - 3 and x1 <= region[2] + 3 and x1 - x0 >= 0.15 * width:
             edges += [(top, x0, x1), (bottom, x0, x1)]
     return edges
 
@@ -770,12 +787,31 @@ def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float]
         key = (round(rule[0] / 4), round(rule[2] / 4))
         groups.setdefault(key, []).append(rule)
     regions = []
-    for rules in groups.values():
-        if len(rules) < 2:
-            continue
-        rules.sort(key=lambda r: r[1])
-        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), rules))
+    for group in groups.values():
+        group.sort(key=lambda r: r[1])
+        for rules in _split_at_prose(page, group):
+            if len(rules) >= 2:
+                regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), rules))
     return regions
+
+
+def _split_at_prose(page: PageData, rules: list[tuple]) -> list[list[tuple]]:
+    """Rules of one extent cut into tables where prose runs between two of them (two tables
+    of the same width on one page, with text between)."""
+    if len(rules) < 2:
+        return [rules]
+    width = rules[0][2] - rules[0][0]
+    runs = [[rules[0]]]
+    for upper, lower in zip(rules, rules[1:]):
+        prose = any(
+            ln.top >= upper[3] - 1 and ln.bottom <= lower[1] + 1 and ln.x1 - ln.x0 >= 0.8 * width and len(ln.words) > 8
+            and ln.x0 >= rules[0][0] - 3 and ln.x1 <= rules[0][2] + 3
+            for ln in page.lines
+        )
+        if prose:
+            runs.append([])
+        runs[-1].append(lower)
+    return runs
 
 
 def _cell_like(lines: list[Line]) -> bool:

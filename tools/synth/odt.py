@@ -342,11 +342,11 @@ class _Writer:
             cells = []
             for c in range(table.n_cols):
                 owner = owners[r][c]
-                style = self.border(table, r, body_index, False, r == last_real)
+                rowspan = sum(1 for rr in range(r, len(grid)) if owners[rr][c] == owner)
+                style = self.border(table, r, body_index, False, r + rowspan - 1 == last_real)
                 if owner != (r, c):
                     cells.append(f'<table:covered-table-cell table:style-name="{style}"/>')
                     continue
-                rowspan = sum(1 for rr in range(r, len(grid)) if owners[rr][c] == owner)
                 colspan = sum(1 for cc in range(c, table.n_cols) if owners[r][cc] == owner)
                 span = (f' table:number-rows-spanned="{rowspan}"' if rowspan > 1 else "") + (
                     f' table:number-columns-spanned="{colspan}"' if colspan > 1 else ""
