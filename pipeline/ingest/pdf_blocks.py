@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.ingest.common import PassageDraft, push_heading, section_path, table_drafts
+from pipeline.ingest.dates import date_line, dateline
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_layout import Atom, Line, pull_bracket_markers, split_markers
 from pipeline.ingest.vocabulary import (
@@ -135,8 +136,8 @@ def _note_marker(line: Line, body_size: float, last: int) -> str:
     if line.markers and line.markers[0][0] == 0:
         return split_markers(line.markers[0][1])[0] if split_markers(line.markers[0][1]) else line.markers[0][1]
     match = NOTE_START_RE.match(line.text)
-    if not match:
-        return ""
+    if not match or date_line(line.text) or dateline(line.text):
+        return ""  # "3 April 2023" is a date, not note 3
     token = match.group(1).strip("()[].")
     if token.isdigit():
         number = int(token)
@@ -175,7 +176,12 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
         return False
     if BULLET_RE.match(line.text):
         # A dash that opens a line mid-sentence is punctuation, not a list bullet.
-        mid_sentence = not TERMINAL_RE.search(last.text) and not last_short and not BULLET_RE.match(prev.lines[0].text)
+        mid_sentence = (
+            not TERMINAL_RE.search(last.text)
+            and not last_short
+            and not BULLET_RE.match(prev.lines[0].text)
+            and line.x0 >= last.x0 - 0.6 * line.size  # a list item hangs out to the left of the text above
+        )
         if not mid_sentence:
             return False
     left = _col_left(line, lefts)

@@ -172,10 +172,21 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
             if host is not None:
                 host.words.append(word)
                 host.words.sort(key=lambda w: w.x0)
-    lines = _join_spread_pieces(lines, split_gap)
+    lines = _join_spread_pieces(lines, split_gap, body_size)
     for line in lines:
         _pull_markers(line, superscript_ratio)
     return [line for line in lines if line.words]
+
+
+def _evenly_spread(row: list[Line]) -> bool:
+    """All the spaces of the row, inside its pieces and between them, are stretched alike, as
+    in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
+    words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
+    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
+    if len(gaps) < 3:
+        return False
+    size = statistics.median(w.size for w in words)
+    return min(gaps) > 0.4 * size and max(gaps) <= 1.35 * min(gaps)
 
 
 def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
@@ -188,13 +199,14 @@ def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
     return max(widest, hi - edge)
 
 
-def _join_spread_pieces(lines: list[Line], split_gap: float) -> list[Line]:
+def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 0.0) -> list[Line]:
     """Pieces of one baseline cut at a wide space that is only a justified line's stretched word
     space: the lines just above and below are printed straight across that space. A gap that
     the neighbouring lines leave open too (a column gutter, the gap between table cells) stays."""
     if len(lines) < 2:
         return lines
     rows = baseline_rows(lines)
+    gutters = empty_strips([(ln.x0, ln.x1) for ln in lines if len(ln.words) > 1], split_gap)
     tops = [min(ln.top for ln in row) for row in rows]
     bottoms = [max(ln.bottom for ln in row) for row in rows]
     joined: list[Line] = []
@@ -207,13 +219,19 @@ def _join_spread_pieces(lines: list[Line], split_gap: float) -> list[Line]:
             and all(abs(ln.size - size) <= 0.05 * size for ln in rows[j])
         ]
         current = row[0]
+        even = _evenly_spread(row)
         for piece in row[1:]:
             gap = piece.x0 - current.x1
             size = max(current.size, piece.size)
+            channel = _open_channel([rows[j] for j in near], current.x1, piece.x0) if near else gap
+            widest = max((ln.x1 - ln.x0 for j in near for ln in rows[j]), default=0.0)
             spread = (
-                split_gap < gap <= 3.0 * size
+                split_gap < gap
                 and len(near) >= 2
-                and _open_channel([rows[j] for j in near], current.x1, piece.x0) < 0.45 * size
+                and (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
+                and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
+                and not any(a < piece.x0 and b > current.x1 for a, b in gutters)
+                and (channel < max(0.45 * size, 0.15 * gap) or (even and channel < 0.6 * gap))
             )
             if spread and abs(current.size - piece.size) <= 0.1 * size:
                 current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)
@@ -404,6 +422,8 @@ def find_running_lines(
         top_row = min(ln.top for ln in lines)
         bottom_row = max(ln.bottom for ln in lines)
         for line, key in found:
+            if _has_neighbour(line, lines) or _stacked(line, lines):
+                continue  # a piece of a stretched text line, or of a block of lines: not a head or foot
             repeated = _runs_through(keys[key], len(pages), min_pages) and not (line.markers and line.markers[0][0] == 0)
             outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
             lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
@@ -411,6 +431,28 @@ def find_running_lines(
                 removed.add(id(line))
                 texts[pno].append(line.text)
     return removed, texts
+
+
+def _has_neighbour(line: Line, lines: list[Line]) -> bool:
+    """Another piece of text on the line's baseline within three type sizes of it."""
+    reach = 3 * line.size
+    return any(
+        other is not line
+        and abs(other.bottom - line.bottom) <= 0.3 * line.size
+        and (0 <= line.x0 - other.x1 <= reach or 0 <= other.x0 - line.x1 <= reach)
+        for other in lines
+    )
+
+
+def _stacked(line: Line, lines: list[Line]) -> bool:
+    """A line set as close to the next or previous one as the lines of a paragraph or a table
+    header are (running heads and feet stand apart from the text)."""
+    return any(
+        other is not line
+        and other.x0 < line.x1 and other.x1 > line.x0
+        and (0 <= other.top - line.bottom <= 0.35 * line.size or 0 <= line.top - other.bottom <= 0.35 * line.size)
+        for other in lines
+    )
 
 
 def _runs_through(pages: set[int], n_pages: int, min_pages: int) -> bool:
@@ -428,29 +470,69 @@ def _runs_through(pages: set[int], n_pages: int, min_pages: int) -> bool:
 
 def reading_order(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
     """Leaves of the XY-cut in reading order; each leaf's atoms sorted top-down, left-right."""
-    leaves = _cut(atoms, min_gutter, line_height)
+    leaves = _cut(atoms, min_gutter, line_height, atoms)
     return [sorted(leaf, key=lambda a: (round(a.top, 0), a.x0)) for leaf in leaves]
 
 
-def _cut(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+def page_gutters(atoms: list[Atom], min_gutter: float) -> list[tuple[float, float]]:
+    """Vertical strips of the page that few lines cross (under a third of the lines in
+    the busiest place): the gutters between columns. The stretched spaces of a few justified
+    lines that happen to line up (rivers) are crossed by the lines around them, so they are not."""
+    return empty_strips([(a.x0, a.x1) for a in atoms if a.kind == "line"], min_gutter)
+
+
+def empty_strips(spans: list[tuple[float, float]], min_gutter: float) -> list[tuple[float, float]]:
+    """x-intervals that fewer than a third of the spans crossing the busiest place cross."""
+    if len(spans) < 4:
+        return []
+    events = sorted([(x0, 1) for x0, _ in spans] + [(x1, -1) for _, x1 in spans])
+    counts: list[tuple[float, int]] = []
+    depth = 0
+    for x, step in events:
+        depth += step
+        counts.append((x, depth))
+    floor = 0.35 * max(d for _, d in counts)
+    gutters: list[tuple[float, float]] = []
+    start = None
+    for (x, d), (nx, _) in zip(counts, counts[1:]):
+        if d <= floor:
+            start = x if start is None else start
+            end = nx
+            if end - start >= 0.5 * min_gutter and (not gutters or gutters[-1][0] != start):
+                if gutters and gutters[-1][0] == start:
+                    gutters[-1] = (start, end)
+                else:
+                    gutters.append((start, end))
+        else:
+            start = None
+    merged: list[tuple[float, float]] = []
+    for a, b in gutters:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _cut(atoms: list[Atom], min_gutter: float, line_height: float, context: list[Atom] | None = None) -> list[list[Atom]]:
     if len(atoms) <= 1:
         return [atoms] if atoms else []
-    columns = _vertical_split(atoms, min_gutter, line_height)
+    columns = _vertical_split(atoms, min_gutter, line_height, context)
     if columns:
-        return [leaf for col in columns for leaf in _cut(col, min_gutter, line_height)]
+        return [leaf for col in columns for leaf in _cut(col, min_gutter, line_height, context)]
     strips = _horizontal_split(atoms)
     if len(strips) <= 1:
         return [atoms]
     groups: list[list[Atom]] = [strips[0]]
     for strip in strips[1:]:
         union = groups[-1] + strip
-        if _vertical_split(union, min_gutter, line_height):
+        if _vertical_split(union, min_gutter, line_height, context):
             groups[-1] = union
         else:
             groups.append(strip)
     if len(groups) == 1:
         return [atoms]
-    return [leaf for group in groups for leaf in _cut(group, min_gutter, line_height)]
+    return [leaf for group in groups for leaf in _cut(group, min_gutter, line_height, context)]
 
 
 def _intervals(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -463,20 +545,41 @@ def _intervals(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(lo, hi) for lo, hi in merged]
 
 
-def _vertical_split(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+def _vertical_split(atoms: list[Atom], min_gutter: float, line_height: float, context: list[Atom] | None = None) -> list[list[Atom]]:
     """Split at the widest x-gap (at least ``min_gutter``) with real columns on both sides.
 
     A side counts as a column when it is taller than one line and wider than a few characters,
-    so hanging note numbers or list labels never become a column of their own.
+    so hanging note numbers or list labels never become a column of their own. In a region of
+    a few lines the gap must also stay open in the lines of the page around it: the stretched
+    spaces of a few justified lines that happen to line up (a river) do not.
     """
     covered = _intervals([(a.x0, a.x1) for a in atoms])
     gaps = [(nxt_lo - hi, hi, nxt_lo) for (_, hi), (nxt_lo, _) in zip(covered, covered[1:]) if nxt_lo - hi >= min_gutter]
+    few = len({round(a.top) for a in atoms if a.kind == "line"}) < 6
     for _, lo, hi in sorted(gaps, reverse=True):
+        if few and context is not None and _crossed_nearby(atoms, context, lo, hi, line_height):
+            continue  # a river of a few justified lines, not a gutter
         left = [a for a in atoms if a.x1 <= lo + 0.5]
         right = [a for a in atoms if a.x0 >= hi - 0.5]
         if _is_column(left, line_height) and _is_column(right, line_height):
             return [left, right]
     return []
+
+
+def _crossed_nearby(atoms: list[Atom], context: list[Atom], lo: float, hi: float, line_height: float) -> bool:
+    """The page's lines just above and just below the region run straight across the gap from
+    ``lo`` to ``hi``, as they do across a river of stretched spaces and never across a gutter."""
+    top = min(a.top for a in atoms)
+    bottom = max(a.bottom for a in atoms)
+    inside = {id(a) for a in atoms}
+    lines = [a for a in context if a.kind == "line" and id(a) not in inside]
+    above = sorted((a for a in lines if a.bottom <= top + 1 and top - a.bottom <= 4 * line_height), key=lambda a: -a.bottom)[:3]
+    below = sorted((a for a in lines if a.top >= bottom - 1 and a.top - bottom <= 4 * line_height), key=lambda a: a.top)[:3]
+
+    def crossing(group: list[Atom]) -> int:
+        return sum(1 for a in group if a.x0 < lo + 0.5 and a.x1 > hi - 0.5)
+
+    return crossing(above) >= 2 and crossing(below) >= 2
 
 
 def _is_column(atoms: list[Atom], line_height: float) -> bool:

@@ -550,6 +550,8 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         norm_header = [[_norm(c) for c in r] for r in header]
         while skip < len(body) and skip < len(header) + 1 and [_norm(c) for c in body[skip]] in norm_header:
             skip += 1
+        if not skip:
+            skip = _repeated_header_rows(header, body)
         body = body[skip:]
         empties = empties[skip:]
         if body and rows and empties and empties[0] and _carries_on(rows[-1], body[0]):
@@ -560,6 +562,33 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         if part.note:
             notes.append(part.note)
     return header, rows, pages, "\n".join(notes)
+
+
+def _repeated_header_rows(header: list[list[str]], body: list[list[str]]) -> int:
+    """How many first rows of a part hold the header again, read as rows of their own (its lines
+    split into rows, a group header not spread over its columns): the same words, in any cells."""
+    if not header:
+        return 0
+    wanted = sorted(_header_words(header))
+    for k in range(1, min(len(body), 2 * len(header) + 2) + 1):
+        got = sorted(w for row in body[:k] for cell in row for w in _norm(cell).split())
+        if got == wanted:
+            return k
+        if len(got) > len(wanted):
+            break
+    return 0
+
+
+def _header_words(header: list[list[str]]) -> list[str]:
+    """The words of a header, each spanning cell once."""
+    words: list[str] = []
+    for row in header:
+        previous = None
+        for cell in row:
+            if cell and cell != previous:
+                words += _norm(cell).split()
+            previous = cell
+    return words
 
 
 def _carries_on(last: list[str], first: list[str]) -> bool:
