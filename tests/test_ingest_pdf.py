@@ -225,3 +225,35 @@ def test_tables_continue_without_repeated_header(tmp_path):
     result = ingest_file(tmp_path / "long.pdf")
     assert truth_problems(result, truth) == []
     assert len(result.tables) == 2
+
+
+@pytest.mark.parametrize(
+    "opening,expected",
+    [
+        ("March 8, 2024", "2024-03-08"),
+        ("8 March 2024", "2024-03-08"),
+        ("16 April 2003", "2003-04-16"),
+        ("Brussels, 15 November 2015", "2015-11-15"),
+        ("WASHINGTON, March 8, 2024 \u2014 The partners agreed to meet again.", "2024-03-08"),
+        ("May 2024", "2024-05"),
+        ("In March 2022, the Council adopted a strategy.", ""),
+    ],
+)
+def test_datelines_in_the_usual_forms(opening, expected):
+    from pipeline.ingest.dates import dateline
+
+    assert dateline(opening) == expected
+
+
+def test_printed_date_wins_and_says_where_it_was_read():
+    from pipeline.ingest.dates import find_pub_date
+
+    later_metadata = {"CreationDate": "D:20261121120733+00'00'"}
+    assert find_pub_date([], [], [], later_metadata, ["Brussels, 15 November 2015 - The ministers met."]) == (
+        "2015-11-15",
+        "printed",
+    )
+    assert find_pub_date(["Policy Brief 3", "May 2024"], [], [], later_metadata) == ("2024-05", "printed")
+    assert find_pub_date([], ["(2016) 20 EFA Rev. 469"], [], later_metadata) == ("2016", "running_head")
+    assert find_pub_date([], [], [], later_metadata) == ("2026-11", "metadata")
+    assert find_pub_date([], [], [], {}) == ("", "none")
