@@ -79,11 +79,17 @@ class Line:
 
     @property
     def size(self) -> float:
-        """The size most of the line's characters are set in."""
+        """The size most of the line's characters are set in (kept until the words change)."""
+        key = (id(self.words), len(self.words), id(self.words[0]), id(self.words[-1]))
+        cached = self.__dict__.get("_size")
+        if cached is not None and cached[0] == key:
+            return cached[1]
         counts: Counter[float] = Counter()
         for w in self.words:
             counts[round(w.size, 1)] += len(w.text)
-        return counts.most_common(1)[0][0]
+        size = counts.most_common(1)[0][0]
+        self.__dict__["_size"] = (key, size)
+        return size
 
     @property
     def bold(self) -> bool:
@@ -435,10 +441,12 @@ def find_running_lines(
 
 def _has_neighbour(line: Line, lines: list[Line]) -> bool:
     """Another piece of text on the line's baseline within three type sizes of it."""
-    reach = 3 * line.size
+    size = line.size
+    reach = 3 * size
+    bottom = line.bottom
     return any(
         other is not line
-        and abs(other.bottom - line.bottom) <= 0.3 * line.size
+        and abs(other.bottom - bottom) <= 0.3 * size
         and (0 <= line.x0 - other.x1 <= reach or 0 <= other.x0 - line.x1 <= reach)
         for other in lines
     )
