@@ -163,7 +163,10 @@ def _read_page(page, pno: int, settings: Settings, layout: bool = True) -> PageD
     free = [w for w in words if id(w) not in in_table]
     body_size = _dominant_size(free) or 10.0
     lines = build_lines(free, max(settings.min_gutter, body_size), settings.superscript_ratio, body_size)
-    data = PageData(pno, float(page.width), float(page.height), lines, tables)
+    width, height = float(page.width), float(page.height)
+    if getattr(page, "rotation", 0) in (90, 270) and words and max(w.x1 for w in words) > width + 1:
+        width, height = height, width  # a page turned a quarter: its text comes in the turned frame
+    data = PageData(pno, width, height, lines, tables)
     if layout:
         data.rules = _horizontal_rules(page)
         data.fills = _fills(page)

@@ -254,7 +254,7 @@ def aligned_table(
     key_empty = [False] * header_rows
     rules = row_rules or []
     header_gap = body[0].top - lines[header_count - 1].bottom if header_count else None
-    rows = _body_rows(body, bounds, rules + (stripes or []), header_gap)
+    rows = _body_rows(body, bounds, rules + (stripes or []), header_gap, complete=bool(rules))
     for r, row_lines in enumerate(rows):
         cells = []
         for c in range(n_cols):
@@ -295,14 +295,17 @@ def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
 
 
 def _body_rows(
-    lines: list[Line], bounds: list[float], separators: list[Segment], header_gap: float | None = None
+    lines: list[Line], bounds: list[float], separators: list[Segment], header_gap: float | None = None,
+    complete: bool = True,
 ) -> list[list[Line]]:
-    """Group body lines into table rows: at rules or shading edges between them when the table
-    has any; else at the wider of two line spacings (cells padded apart; the space under the
-    header is a row space too); else where a line starts a new key cell."""
+    """Group body lines into table rows: at rules between them when the table has any (and at
+    the edges of shaded rows); else at the wider of two line spacings (cells padded apart; the
+    space under the header is a row space too); else where a line starts a new key cell."""
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
     size = statistics.median(ln.size for ln in lines)
-    threshold = _row_gap(gaps, size)
+    usual = statistics.median(gaps) if gaps else 0.0
+    open_gaps = [g for g in gaps if g <= 2 * usual + 0.5 * size]  # a shaded empty row widens its gap
+    threshold = _row_gap(open_gaps, size)
     keyed = sum(1 for ln in lines if _in_column(ln, bounds, 0))
     if threshold is None and gaps and header_gap is not None and header_gap > max(gaps) + 0.2 * size and keyed <= 2:
         threshold = (max(gaps) + header_gap) / 2  # one row (perhaps a wrapped key) of multi-line cells
@@ -312,8 +315,9 @@ def _body_rows(
             rows.append([line])
             continue
         prev = lines[i - 1]
-        if separators:
-            new = any(prev.bottom - 1 <= y <= line.top + 1 for y, _, _ in separators)
+        separated = any(prev.bottom - 1 <= y <= line.top + 1 for y, _, _ in separators)
+        if separators and (complete or separated):
+            new = separated  # rules between rows mark every row; shading only some of them
         elif threshold is not None:
             new = gaps[i - 1] > threshold
         else:
@@ -728,7 +732,8 @@ def _shading_edges(page: PageData, region) -> list[Segment]:
     width = region[2] - region[0]
     edges: list[Segment] = []
     for x0, top, x1, bottom in page.fills:
-        if region[1] - 2 <= top < region[3] and bottom > region[1] and x0 >= region[0] - 3 and x1 <= region[2] + 3 and x1 - x0 >= 0.15 * width:
+        inside = min(x1, region[2]) - max(x0, region[0])  # a stripe may reach past the text by its padding
+        if region[1] - 2 <= top < region[3] and bottom > region[1] and inside >= 0.15 * width and inside >= 0.7 * (x1 - x0):
             edges += [(top, x0, x1), (bottom, x0, x1)]
     return edges
 
@@ -883,7 +888,10 @@ def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: Pag
     for row in rows:
         multi = len(row) >= 3 or (len(row) == 2 and any(len(p.words) <= 2 for p in row))
         last = (pending or current)[-1] if (pending or current) else None
-        close = last is not None and min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
+        close = last is not None and (
+            min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
+            or _shaded_between(page, max(p.bottom for p in last), min(p.top for p in row), row)
+        )
         if multi and (close or not current):
             if current and not _same_type(row, current):
                 multi = False
@@ -915,6 +923,16 @@ def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: Pag
         if looks_tabular(_reading_rows(run_lines), min_gap) or (page is not None and _marked_as_table(run_lines, page, body_size)):
             found.append(run_lines)
     return found
+
+
+def _shaded_between(page: PageData | None, upper: float, lower: float, row: list[Line]) -> bool:
+    """A shaded band (an empty shaded row, a zebra stripe) fills most of the space between two rows."""
+    if page is None or lower <= upper:
+        return False
+    x0, x1 = min(p.x0 for p in row), max(p.x1 for p in row)
+    return any(
+        min(f[3], lower) - max(f[1], upper) >= 0.5 * (lower - upper) and f[0] < x1 and f[2] > x0 for f in page.fills
+    )
 
 
 def _same_type(row: list[Line], run: list[list[Line]]) -> bool:
