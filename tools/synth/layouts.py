@@ -107,8 +107,9 @@ MATRIX: tuple[Layout, ...] = (
 )
 LAYOUTS = {layout.name: layout for layout in MATRIX}
 # What CI runs on every commit: rows with shaded spacers and open parts, whitespace, rules and
-# grid tables, 1-3 columns, both note kinds, all marker styles, captions below, unrepeated headers.
-CI_LAYOUTS = ("L02", "L05", "L06", "L10", "L11", "L14", "L21", "L26")
+# grid tables (on turned pages too), 1-3 columns, both note kinds, all marker styles, captions
+# below, unrepeated headers, A4, Letter and 170x240mm pages.
+CI_LAYOUTS = ("L02", "L05", "L06", "L08", "L10", "L11", "L14", "L21")
 
 
 def apply(doc: SynthDoc, layout: Layout) -> SynthDoc:
