@@ -140,14 +140,3 @@ def metadata_date(metadata: dict) -> str:
     if match:
         return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
     return ""
-
-
-def earliest(printed: str, declared: str) -> str:
-    """Of a printed date and a declared one (metadata), the printed one unless there is none;
-    a declared date never replaces an earlier printed one, but may make a printed year precise
-    when it falls in that year."""
-    if not printed:
-        return declared
-    if declared and len(declared) > len(printed) and declared.startswith(printed):
-        return printed
-    return printed

@@ -482,13 +482,6 @@ def reading_order(atoms: list[Atom], min_gutter: float, line_height: float) -> l
     return [sorted(leaf, key=lambda a: (round(a.top, 0), a.x0)) for leaf in leaves]
 
 
-def page_gutters(atoms: list[Atom], min_gutter: float) -> list[tuple[float, float]]:
-    """Vertical strips of the page that few lines cross (under a third of the lines in
-    the busiest place): the gutters between columns. The stretched spaces of a few justified
-    lines that happen to line up (rivers) are crossed by the lines around them, so they are not."""
-    return empty_strips([(a.x0, a.x1) for a in atoms if a.kind == "line"], min_gutter)
-
-
 def empty_strips(spans: list[tuple[float, float]], min_gutter: float) -> list[tuple[float, float]]:
     """x-intervals that fewer than a third of the spans crossing the busiest place cross."""
     if len(spans) < 4:
