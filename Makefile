@@ -13,7 +13,7 @@ export PREFECT_LOGGING_LEVEL := WARNING
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,11 +29,11 @@ bench: $(STAMP)
 
 # Rebuild the sample PDFs in corpus/docs from their sources in corpus/src.
 samples: $(STAMP)
-	$(BIN)/python -m pipeline.synth corpus/src/*.md --out corpus/docs
+	PYTHONPATH=tools $(BIN)/python -m synth corpus/src/*.md --out corpus/docs
 
 # Re-pin every dependency (needs uv: pip install uv).
 lock:
-	uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes \
+	uv pip compile pyproject.toml requirements-build.in --extra test --extra dev --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:

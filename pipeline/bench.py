@@ -15,6 +15,34 @@ from pipeline.ingest import ingest_file, ingest_many
 from pipeline.settings import Settings
 
 
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+def load_synth():
+    """The test-PDF generator (``tools/synth``, with the ``dev`` extra): it builds the bench corpus.
+
+    It is not part of the runtime package; from a source checkout it is found beside ``pipeline``.
+    """
+    try:
+        import synth
+    except ModuleNotFoundError as exc:
+        if exc.name != "synth" or not (TOOLS / "synth").is_dir():
+            raise _synth_missing(exc) from exc
+        sys.path.insert(0, str(TOOLS))
+        try:
+            import synth
+        except ModuleNotFoundError as again:
+            raise _synth_missing(again) from again
+    return synth
+
+
+def _synth_missing(exc: ModuleNotFoundError) -> ValueError:
+    return ValueError(
+        f"secmine bench builds its corpus with the PDF generator in tools/synth, which needs a source "
+        f"checkout and the dev extra (pip install -e '.[dev]'): {exc}"
+    )
+
+
 @dataclass
 class Timing:
     label: str
@@ -78,7 +106,8 @@ def run_bench(total_pages: int = 200, keep: str | None = None) -> list[Timing]:
     """Build a corpus of about ``total_pages`` pages and print the throughput table."""
     from pipeline.flows import prefect_api
     from pipeline.isolate import stop_shared_pool
-    from pipeline.synth import make_bench_corpus
+
+    make_bench_corpus = load_synth().make_bench_corpus
 
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="secmine-bench-"))
     try:

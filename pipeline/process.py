@@ -75,7 +75,7 @@ def warm_up(model_dir: str, code_version: str = "") -> None:
     ``code_version`` is not used here: it tells worker pools of different code or models apart.
     """
     import pipeline.ingest.pdf
-    import pipeline.ingest.textfiles  # noqa: F401
+    import pipeline.ingest.textdoc  # noqa: F401
     from pipeline.classify import load_model
     from pipeline.extract.nlp import load_nlp
 

@@ -50,12 +50,24 @@ _MATCH_TABLE = str.maketrans(
 )
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# Control characters other than tab, line feed and carriage return (NUL, backspace, escape, DEL,
+# the C1 range): they carry no text and upset parsers and models downstream.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters (tab, line feed and carriage return are kept)."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
+_LIGATURE_RE = re.compile("[" + "".join(LIGATURES) + "]")
+_LIGATURE_TABLE = str.maketrans(LIGATURES)
 
 
 def expand_ligatures(text: str) -> str:
-    if not any(ch in LIGATURES for ch in text):
+    if not _LIGATURE_RE.search(text):
         return text
-    return "".join(LIGATURES.get(ch, ch) for ch in text)
+    return text.translate(_LIGATURE_TABLE)
 
 
 def normalize_for_matching(text: str) -> str:
@@ -65,7 +77,7 @@ def normalize_for_matching(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """NFC, ligatures expanded, runs of spaces collapsed, lines trimmed."""
-    text = unicodedata.normalize("NFC", expand_ligatures(text))
+    text = unicodedata.normalize("NFC", expand_ligatures(strip_controls(text)))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 

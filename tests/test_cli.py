@@ -60,7 +60,7 @@ def test_ingest_is_stable(ingested, tmp_path):
 
 
 def test_bad_files_do_not_stop_the_batch(tmp_path, capsys):
-    from pipeline.synth import make_bad_pdfs
+    from synth import make_bad_pdfs
 
     folder = tmp_path / "in"
     folder.mkdir()

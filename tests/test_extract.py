@@ -171,7 +171,7 @@ The Union is negotiating security and defence partnerships with Norway, Japan an
 def test_note_marked_names_are_found_without_their_markers(tmp_path):
     from pipeline.extract import extract_document
     from pipeline.ingest import ingest_file
-    from pipeline.synth import parse_markup, render_pdf
+    from synth import parse_markup, render_pdf
 
     render_pdf(parse_markup(NOTED), tmp_path / "noted.pdf")
     result = ingest_file(tmp_path / "noted.pdf")

@@ -77,7 +77,7 @@ def prefect():
 @pytest.fixture(scope="module")
 def small_pdf(tmp_path_factory) -> Path:
     """A generated two-page PDF (its markup source stays in another folder)."""
-    from pipeline.synth import make_bench_corpus
+    from synth import make_bench_corpus
 
     build = tmp_path_factory.mktemp("synth")
     (pdf,) = make_bench_corpus(build, 2, seed=3)
@@ -187,7 +187,7 @@ def test_rule_file_edit_changes_the_document_key(tmp_path, monkeypatch):
 
 def test_bad_files_are_listed_and_good_ones_processed(prefect, corpus, previous, capsys):
     from pipeline.cli import main
-    from pipeline.synth import make_bad_pdfs
+    from synth import make_bad_pdfs
 
     bad = make_bad_pdfs(corpus)
     out = previous

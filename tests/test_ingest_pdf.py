@@ -1,6 +1,6 @@
 """Ingestion of generated PDFs, checked against the truth the generator wrote beside each one.
 
-The sample corpus PDFs (corpus/docs) were made by ``python -m pipeline.synth`` from the sources in
+The sample corpus PDFs (corpus/docs) were made by ``python -m synth`` from the sources in
 corpus/src; the same generator makes fresh PDFs here for layouts the corpus does not cover.
 """
 
@@ -93,10 +93,10 @@ def test_sample_pdf_matches_generator_truth(pdf):
 @pytest.fixture(scope="module")
 def example_pdfs(tmp_path_factory):
     """The generator's own examples: one- and two-column layouts, endnotes, every table style."""
-    from pipeline.synth import build
+    from synth import build
 
     out = tmp_path_factory.mktemp("examples")
-    return [build(src, out)[0] for src in sorted((ROOT / "pipeline" / "synth" / "examples").glob("*.md"))]
+    return [build(src, out)[0] for src in sorted((ROOT / "tools" / "synth" / "examples").glob("*.md"))]
 
 
 def test_generated_examples_match_truth(example_pdfs):
@@ -110,7 +110,7 @@ def test_generated_examples_match_truth(example_pdfs):
 
 @pytest.fixture(scope="module")
 def bad_pdfs(tmp_path_factory):
-    from pipeline.synth import make_bad_pdfs
+    from synth import make_bad_pdfs
 
     return make_bad_pdfs(tmp_path_factory.mktemp("bad"))
 
@@ -210,7 +210,7 @@ Two long tables follow; neither repeats its header where it continues.
 
 
 def test_tables_continue_without_repeated_header(tmp_path):
-    from pipeline.synth import parse_markup, render_pdf
+    from synth import parse_markup, render_pdf
 
     partners = ["Norway", "Japan", "Canada", "Chile", "Ghana", "Peru", "Kenya", "Oman", "Jordan", "Serbia"]
     grid_rows = "\n".join(f"| {p} {i} | {2000 + i} | ministerial |" for i in range(6) for p in partners)
@@ -225,3 +225,35 @@ def test_tables_continue_without_repeated_header(tmp_path):
     result = ingest_file(tmp_path / "long.pdf")
     assert truth_problems(result, truth) == []
     assert len(result.tables) == 2
+
+
+@pytest.mark.parametrize(
+    "opening,expected",
+    [
+        ("March 8, 2024", "2024-03-08"),
+        ("8 March 2024", "2024-03-08"),
+        ("16 April 2003", "2003-04-16"),
+        ("Brussels, 15 November 2015", "2015-11-15"),
+        ("WASHINGTON, March 8, 2024 \u2014 The partners agreed to meet again.", "2024-03-08"),
+        ("May 2024", "2024-05"),
+        ("In March 2022, the Council adopted a strategy.", ""),
+    ],
+)
+def test_datelines_in_the_usual_forms(opening, expected):
+    from pipeline.ingest.dates import dateline
+
+    assert dateline(opening) == expected
+
+
+def test_printed_date_wins_and_says_where_it_was_read():
+    from pipeline.ingest.dates import find_pub_date
+
+    later_metadata = {"CreationDate": "D:20261121120733+00'00'"}
+    assert find_pub_date([], [], [], later_metadata, ["Brussels, 15 November 2015 - The ministers met."]) == (
+        "2015-11-15",
+        "printed",
+    )
+    assert find_pub_date(["Policy Brief 3", "May 2024"], [], [], later_metadata) == ("2024-05", "printed")
+    assert find_pub_date([], ["(2016) 20 EFA Rev. 469"], [], later_metadata) == ("2016", "running_head")
+    assert find_pub_date([], [], [], later_metadata) == ("2026-11", "metadata")
+    assert find_pub_date([], [], [], {}) == ("", "none")

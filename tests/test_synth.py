@@ -11,14 +11,14 @@ import pdfplumber
 import pytest
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.synth import LayoutError, build, make_bad_pdfs, make_bench_corpus, parse_markup, render_pdf
-from pipeline.synth.__main__ import main
-from pipeline.synth.markup import Box, Heading, Paragraph, Table
-from pipeline.synth.tables import TableLayout
-from pipeline.synth.text import TextEngine
+from synth import LayoutError, build, make_bad_pdfs, make_bench_corpus, parse_markup, render_pdf
+from synth.__main__ import main
+from synth.markup import Box, Heading, Paragraph, Table
+from synth.tables import TableLayout
+from synth.text import TextEngine
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "pipeline" / "synth" / "examples"
+EXAMPLES = ROOT / "tools" / "synth" / "examples"
 SOURCES = sorted((ROOT / "corpus" / "src").glob("*.md")) + sorted(EXAMPLES.glob("*.md"))
 
 FRONT = """---
@@ -128,7 +128,7 @@ def test_front_matter_rejects_unknown_keys_and_bad_values():
     with pytest.raises(ValueError, match="unknown front matter"):
         parse_markup("---\ncolour: red\n---\nText.\n")
     with pytest.raises(ValueError, match="layout"):
-        parse_markup("---\nlayout: three_column\n---\nText.\n")
+        parse_markup("---\nlayout: four_column\n---\nText.\n")
 
 
 def test_imprint_block_and_dates():
@@ -255,7 +255,7 @@ def test_endnotes_paren_markers_and_small_page(brief):
     assert [r["marker"] for r in references] == ["a", "b", "c", "d"]
     assert not any(b["kind"] == "footnote" for b in truth["blocks"])
     last = _page_texts(pdf_path)[references[0]["page"] - 1]
-    assert "References" in last and "(a) The list of partners" in last
+    assert "Notes" in last and "(a) The list of partners" in last
     assert "and China.(a)" in _page_texts(pdf_path)[0]
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.errors import IngestError
-from pipeline.ingest.textfiles import normalize_date, read_text_document
+from pipeline.ingest.dates import normalize_date
+from pipeline.ingest.textdoc import read_text_document
 from pipeline.records import IngestResult, Passage
 from pipeline.settings import Settings
 
@@ -639,3 +640,73 @@ def test_markdown_flavoured_text_is_read_plain(tmp_path: Path) -> None:
     body = _by_text(result, "exercise together")
     assert body.text == "The Union and Japan exercise together."
     assert body.section.endswith("1 INTRODUCTION")
+
+
+# --- header fields, printed dates, hostile input -------------------------------------------------
+
+
+def test_header_fields_give_title_and_printed_date(tmp_path: Path) -> None:
+    text = (
+        "SOURCE: an archive of press releases\nTITLE: Joint Statement on Port Security\nDATE: 2022-03-24\n"
+        "TYPE: joint statement\n\nThe partners agreed to inspect container traffic together.\n"
+    )
+    result = _read(tmp_path, "release.txt", text)
+    assert result.document.title == "Joint Statement on Port Security"
+    assert (result.document.pub_date, result.document.pub_date_source) == ("2022-03-24", "printed")
+    assert result.passages[0].kind == "front_matter"
+    assert [p.kind for p in result.passages[1:]] == ["body"]
+
+
+@pytest.mark.parametrize(
+    "dateline,expected",
+    [
+        ("Brussels, 15 November 2015", "2015-11-15"),
+        ("March 8, 2024 Washington, D.C.", "2024-03-08"),
+        ("16 April 2003", "2003-04-16"),
+        ("May 2024", "2024-05"),
+    ],
+)
+def test_dateline_under_the_title_is_the_printed_date(tmp_path: Path, dateline: str, expected: str) -> None:
+    text = f"Ministers Meet on Maritime Security\n\n{dateline}\n\nThe ministers met and agreed to meet again in 2026.\n"
+    result = _read(tmp_path, "note.txt", text)
+    assert (result.document.pub_date, result.document.pub_date_source) == (expected, "printed")
+
+
+def test_printed_date_wins_over_declared_metadata(tmp_path: Path) -> None:
+    html = (
+        '<html><head><title>Readout</title><meta name="date" content="2024-06-30"></head><body>'
+        "<h1>Readout of the Security Dialogue</h1><p><time datetime=\"2023-02-01\">1 February 2023</time></p>"
+        "<p>The officials reviewed their cooperation on cyber threats.</p></body></html>"
+    )
+    result = _read(tmp_path, "readout.html", html)
+    assert (result.document.pub_date, result.document.pub_date_source) == ("2023-02-01", "printed")
+    no_print = html.replace('<p><time datetime="2023-02-01">1 February 2023</time></p>', "")
+    declared = _read(tmp_path, "readout2.html", no_print)
+    assert (declared.document.pub_date, declared.document.pub_date_source) == ("2024-06-30", "metadata")
+
+
+def test_control_characters_are_stripped(tmp_path: Path) -> None:
+    result = _read(tmp_path, "nul.txt", "Cyber Talks\n\nThe talks\x00 covered\x07 ransomware\x1b and botnets.\n")
+    assert all(not any(ord(c) < 32 and c not in "\t\n\r" for c in p.text) for p in result.passages)
+    assert result.passages[-1].text == "The talks covered ransomware and botnets."
+
+
+@pytest.mark.parametrize("depth", [500, 3000])
+def test_deeply_nested_html_is_read_without_recursion_error(tmp_path: Path, depth: int) -> None:
+    nested = "<html><body>" + "<div>" * depth + "<p>Held at the bottom of many boxes.</p>" + "</div>" * depth + "</body></html>"
+    unclosed = "<html><body>" + "<div><span>piece " * 1000 + "</body></html>"
+    assert _read(tmp_path, "deep.html", nested).passages[-1].text == "Held at the bottom of many boxes."
+    assert _read(tmp_path, "open.html", unclosed).passages
+
+
+def test_a_five_megabyte_paragraph_is_read_quickly_in_bounded_passages(tmp_path: Path) -> None:
+    import time
+
+    sentence = "The partners agreed to meet again next year to review their cooperation. "
+    text = "Long Record\n\n" + "\n".join([sentence] * (5_000_000 // len(sentence))) + "\n"
+    start = time.perf_counter()
+    result = _read(tmp_path, "long.txt", text)
+    assert time.perf_counter() - start < 30
+    body = [p for p in result.passages if p.kind == "body"]
+    assert len(body) > 200 and max(len(p.text) for p in body) <= 20_000
+    assert " ".join(p.text for p in body) == " ".join(text.split("\n\n", 1)[1].split())

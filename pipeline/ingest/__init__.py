@@ -42,7 +42,7 @@ def ingest_file(path: str | Path, settings: Settings | None = None) -> IngestRes
 
             result = read_pdf(path, doc_id, settings)
         elif suffix in (".txt", ".md", ".html", ".htm"):
-            from pipeline.ingest.textfiles import read_text_document
+            from pipeline.ingest.textdoc import read_text_document
 
             result = read_text_document(path, doc_id, settings)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,17 @@ class PassageDraft:
     table: SourceTable | None = None  # for the first passage of a table
     table_row: int = -1
     bbox: tuple[float, float, float, float] | None = None
+
+
+def choose_title(printed: str, declared: str) -> str:
+    """The title as printed, unless the declared one (metadata) says the same and more (a
+    subtitle, the series): most of the printed title's words are in it."""
+    if printed and declared:
+        words = [w for w in re.findall(r"\w+", printed.lower()) if len(w) >= 3]
+        known = set(re.findall(r"\w+", declared.lower()))
+        if words and sum(w in known for w in words) >= 0.8 * len(words):
+            return declared
+    return printed or declared
 
 
 def section_path(stack: list[tuple[int, str]]) -> str:
@@ -96,9 +108,32 @@ def _pick_note(candidates: list[int], drafts: list[PassageDraft], page: int) -> 
     return later[0] if later else candidates[0]
 
 
+# A passage is at most this long: a longer paragraph (a text without paragraph breaks) is cut
+# at sentence ends, so no later stage meets a passage of megabytes.
+MAX_PASSAGE_CHARS = 20_000
+_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+")
+
+
+def split_long(draft: PassageDraft, limit: int = MAX_PASSAGE_CHARS) -> list[PassageDraft]:
+    """The draft, or pieces of it of at most ``limit`` characters cut after a sentence (else at a space)."""
+    text = draft.text
+    if len(text) <= limit or draft.kind == "table":
+        return [draft]
+    pieces: list[PassageDraft] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 2 else (window.rfind(" ") + 1 or limit)
+        pieces.append(dataclasses.replace(draft, text=text[start : start + cut], raw_text="", note_refs=[]))
+        start += cut
+    pieces.append(dataclasses.replace(draft, text=text[start:], raw_text="", note_refs=list(draft.note_refs)))
+    return pieces
+
+
 def finalize(doc_id: str, drafts: list[PassageDraft]) -> tuple[list[Passage], list[SourceTable]]:
     """Number the drafts ``doc_id:1..n``, link note markers both ways and attach tables."""
-    drafts = [d for d in drafts if d.text.strip()]
+    drafts = [piece for d in drafts if d.text.strip() for piece in split_long(d)]
     ids = [f"{doc_id}:{i + 1}" for i in range(len(drafts))]
     notes_by_marker: dict[str, list[int]] = {}
     for i, d in enumerate(drafts):

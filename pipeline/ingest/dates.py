@@ -82,26 +82,57 @@ def date_line(line: str) -> str:
     return ""
 
 
-def find_pub_date(front: list[str], running: list[str], front_pages: list[str], metadata: dict) -> str:
-    """Best guess at a publication date, from the most to the least specific evidence.
+# A dateline: a date that opens a line or paragraph, perhaps after a place ("WASHINGTON, ",
+# "Brussels, ") and before a dash or the text ("March 8, 2024 — The ...", "8 March 2024 Pittsburgh").
+_PLACE = r"(?:(?-i:[A-Z][\w.'\u2019-]*(?:[ -][A-Z][\w.'\u2019-]*){0,3}),\s+(?:\([^)]{1,30}\)\s+)?)?"
+_LABEL = r"(?:(?:published|date|dated|updated|last updated|issued|adopted|released|for immediate release)\b\s*:?\s*(?:on\s+)?)?"
+_DATELINE_PATTERNS = [re.compile(rf"^{_LABEL}{_PLACE}{p.pattern}(?=\s*$|\s*[-\u2013\u2014:|,.]|\s+[A-Z(])", re.I) for p in _CALENDAR_PATTERNS]
 
-    A calendar date in the first page's front matter, then in running heads and feet, then a
-    cited or copyright year in those or in imprint pages, then the PDF's creation date.
+
+def dateline(text: str) -> str:
+    """The ISO date a line or paragraph opens with ("Brussels, 15 November 2015", "March 8,
+    2024 — ...", "WASHINGTON, May 3, 2023"), or ""."""
+    head = " ".join(text.split())[:120]
+    for pattern in _DATELINE_PATTERNS:
+        match = pattern.match(head)
+        if match and (iso := _iso_date(match)):
+            return iso
+    return ""
+
+
+def find_pub_date(
+    front: list[str], running: list[str], front_pages: list[str], metadata: dict, openings: list[str] | None = None
+) -> tuple[str, str]:
+    """The publication date and where it was read: ``printed``, ``running_head``, ``metadata`` or ``none``.
+
+    Printed evidence first: a calendar date in the first page's title block, or a dateline that
+    opens one of its first paragraphs (``openings``); then the running heads and feet; then a
+    cited or copyright year in those or on imprint pages; then a line that is only a year. The
+    PDF's own dates come last, and never replace an earlier printed date with a later one.
     """
-    for texts in (front, running):
-        for text in texts:
-            found = calendar_date(text)
-            if found:
-                return found
-    for texts in (running, front, front_pages):
+    for text in front:
+        if found := calendar_date(text):
+            return found, "printed"
+    for text in openings or []:
+        if found := dateline(text):
+            return found, "printed"
+    for text in running:
+        if found := calendar_date(text):
+            return found, "running_head"
+    for texts, source in ((running, "running_head"), (front, "printed"), (front_pages, "printed")):
         for text in texts:
             match = _CITED_YEAR.search(text)
             if match:
-                return next(g for g in match.groups() if g)
+                return next(g for g in match.groups() if g), source
     for text in front:
-        found = date_line(text)
-        if found:
-            return found
+        if found := date_line(text):
+            return found, "printed"
+    found = metadata_date(metadata)
+    return (found, "metadata") if found else ("", "none")
+
+
+def metadata_date(metadata: dict) -> str:
+    """The document's creation (else modification) date from PDF metadata, as YYYY or YYYY-MM."""
     raw = metadata.get("CreationDate") or metadata.get("ModDate") or ""
     if isinstance(raw, bytes):
         raw = raw.decode("latin-1", "ignore")

@@ -13,8 +13,8 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.ingest.common import PassageDraft, finalize
-from pipeline.ingest.dates import find_pub_date
+from pipeline.ingest.common import PassageDraft, choose_title, finalize
+from pipeline.ingest.dates import date_line, find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.errors import IngestError, NoTextLayer
 from pipeline.ingest.pdf_blocks import (
@@ -22,6 +22,7 @@ from pipeline.ingest.pdf_blocks import (
     blocks_to_drafts,
     build_blocks,
     join_across_breaks,
+    link_bracket_markers,
     mark_front_matter,
     mark_headings,
 )
@@ -38,6 +39,7 @@ from pipeline.ingest.pdf_layout import (
 )
 from pipeline.ingest.pdf_tables import (
     CAPTION_RE,
+    is_tinted as _tinted,
     PageTable,
     continuation,
     continue_open_tables,
@@ -48,11 +50,12 @@ from pipeline.ingest.pdf_tables import (
     within,
     words_in,
 )
+from pipeline.ingest.vocabulary import NOTE_START_RE, source_line_re
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
 from pipeline.textnorm import expand_ligatures
 
-SOURCE_LINE_RE = re.compile(r"^(Source|Sources|Data|Note|Notes)\s*:", re.IGNORECASE)
+SOURCE_LINE_RE = source_line_re()
 BAD_TITLE_RE = re.compile(r"^(untitled|microsoft (word|powerpoint)|document\d*|.*\.(docx?|pdf|indd|pptx?))", re.I)
 
 
@@ -130,8 +133,10 @@ def _plain_reading(path: Path, doc_id: str, pdf, metadata: dict) -> IngestResult
     ]
     passages, _ = finalize(doc_id, drafts)
     title = _clean_meta_title(metadata.get("Title")) or path.stem
+    openings = [d.text[:200] for d in drafts[:1]]
+    pub_date, date_source = find_pub_date([], [], [], metadata, openings)
     document = Document(
-        doc_id=doc_id, source=path.name, title=title, pub_date=find_pub_date([], [], [], metadata),
+        doc_id=doc_id, source=path.name, title=title, pub_date=pub_date, pub_date_source=date_source,
         pages=len(pdf.pages), path=str(path), format="pdf",
     )
     return IngestResult(document, passages, [])
@@ -158,9 +163,13 @@ def _read_page(page, pno: int, settings: Settings, layout: bool = True) -> PageD
     free = [w for w in words if id(w) not in in_table]
     body_size = _dominant_size(free) or 10.0
     lines = build_lines(free, max(settings.min_gutter, body_size), settings.superscript_ratio, body_size)
-    data = PageData(pno, float(page.width), float(page.height), lines, tables)
+    width, height = float(page.width), float(page.height)
+    if getattr(page, "rotation", 0) in (90, 270) and words and max(w.x1 for w in words) > width + 1:
+        width, height = height, width  # a page turned a quarter: its text comes in the turned frame
+    data = PageData(pno, width, height, lines, tables)
     if layout:
         data.rules = _horizontal_rules(page)
+        data.fills = _fills(page)
         data.boxes = _text_boxes(page, lines, tables)
         _mark_drawn_bullets(page, lines)
     return data
@@ -179,14 +188,34 @@ def _dominant_size(words: list[Word]) -> float:
     return counts.most_common(1)[0][0] if counts else 0.0
 
 
-def _horizontal_rules(page) -> list[tuple[float, float, float, float]]:
+def _horizontal_rules(page) -> list[tuple[float, float, float, float, float]]:
+    """Horizontal lines and hairline rectangles at least 25 pt long: x0, top, x1, bottom, weight."""
     rules = []
     for obj in list(page.lines) + list(page.rects):
         height = abs(obj["bottom"] - obj["top"])
         width = obj["x1"] - obj["x0"]
         if height <= 2.0 and width >= 25:
-            rules.append((obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+            weight = max(height, float(obj.get("linewidth") or 0.0))
+            rules.append((obj["x0"], obj["top"], obj["x1"], obj["bottom"], round(weight, 2)))
     return rules
+
+
+def _fills(page) -> list[tuple[float, float, float, float]]:
+    """Tinted filled rectangles taller than a rule (shaded rows, bands, boxes); cells shaded one
+    by one side by side make one rectangle."""
+    rects = sorted(
+        (r["x0"], r["top"], r["x1"], r["bottom"])
+        for r in page.rects
+        if r.get("fill") and _tinted(r.get("non_stroking_color")) and r["bottom"] - r["top"] > 2.0
+    )
+    merged: list[list[float]] = []
+    for x0, top, x1, bottom in sorted(rects, key=lambda r: (round(r[1]), round(r[3]), r[0])):
+        last = merged[-1] if merged else None
+        if last and abs(last[1] - top) < 0.6 and abs(last[3] - bottom) < 0.6 and -0.1 <= x0 - last[2] <= 1.5:
+            last[2] = max(last[2], x1)
+        else:
+            merged.append([x0, top, x1, bottom])
+    return [(a, b, c, d) for a, b, c, d in merged if c - a >= 25]
 
 
 def _text_boxes(page, lines: list[Line], tables: list[PageTable]) -> list[tuple[float, float, float, float]]:
@@ -259,17 +288,22 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     mark_front_matter(blocks, start_page, back_pages, body_size)
     mark_headings(blocks, body_size, settings)
     join_across_breaks(blocks, body_size)
+    link_bracket_markers(blocks)
     drafts = blocks_to_drafts(blocks, dehyphen)
     passages, source_tables = finalize(doc_id, drafts)
     title = _title(metadata, blocks, start_page, path)
     running_texts = [t for p in pages for t in p.running]
     front_text = [b.text for b in blocks if b.kind == "front_matter" and b.page == start_page]
-    pub_date = find_pub_date(front_text, running_texts, [b.text for b in blocks if b.kind == "front_matter"], metadata)
+    openings = [b.text for b in blocks if b.page == start_page and b.kind in ("body", "heading") and b.lines][:4]
+    pub_date, date_source = find_pub_date(
+        front_text, running_texts, [b.text for b in blocks if b.kind == "front_matter"], metadata, openings
+    )
     document = Document(
         doc_id=doc_id,
         source=path.name,
         title=title,
         pub_date=pub_date,
+        pub_date_source=date_source,
         pages=len(pages),
         status="ok",
         path=str(path),
@@ -293,7 +327,7 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             above = [
                 ln for ln in page.lines
                 if ln.bottom <= table.bbox[1] + 1 and table.bbox[1] - ln.bottom <= 3.5 * body_size
-                and ln.x0 < table.bbox[2] and ln.x1 > table.bbox[0]
+                and ln.x0 < table.frame[1] and ln.x1 > table.frame[0]
             ]
             above.sort(key=lambda ln: ln.top)
             start = next((i for i, ln in enumerate(above) if CAPTION_RE.match(ln.text)), None)
@@ -302,15 +336,43 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
                 table.caption = " ".join(ln.text for ln in chosen)
                 caption_ids.update(id(ln) for ln in chosen)
             below = sorted(
-                (ln for ln in page.lines if ln.top >= table.bbox[3] - 1 and ln.x0 < table.bbox[2] and ln.x1 > table.bbox[0]),
+                (ln for ln in page.lines if ln.top >= table.bbox[3] - 1 and ln.x0 < table.frame[1] and ln.x1 > table.frame[0]),
                 key=lambda ln: ln.top,
             )
             prev_bottom = table.bbox[3]
+            if start is None and (chosen := _caption_below(page, table, below, body_size)):
+                table.caption = " ".join(ln.text for ln in chosen)
+                table.caption_below = True
+                caption_ids.update(id(ln) for ln in chosen)
+                below = below[len(chosen) + below.index(chosen[0]) :]
+                prev_bottom = chosen[-1].bottom
             for ln in below:
                 if ln.top - prev_bottom > 1.2 * body_size or not (ln.italic or ln.size < 0.95 * body_size):
                     break
+                if NOTE_START_RE.match(ln.text) or (ln.markers and ln.markers[0][0] == 0):
+                    break  # the page's footnotes, not a note on the table
+                if any(prev_bottom - 1 <= r[1] <= ln.top + 1 and r[0] <= ln.x0 + 2 for r in page.rules):
+                    break  # a rule between: the footnote separator
                 caption_ids.add(id(ln))
                 prev_bottom = ln.bottom
+    for page, nxt in zip(pages, pages[1:]):
+        # A caption pushed to the top of the next page by a table that filled its page.
+        ends = [
+            t for t in page.tables
+            if not t.caption and not any(ln.top >= t.bbox[3] and ln.size > 0.92 * body_size for ln in page.lines)
+        ]
+        if not ends or not nxt.lines:
+            continue
+        table = max(ends, key=lambda t: t.bbox[3])
+        top = sorted((ln for ln in nxt.lines if ln.x0 < table.frame[1] and ln.x1 > table.frame[0]), key=lambda ln: ln.top)
+        if not top or not CAPTION_RE.match(top[0].text) or id(top[0]) in caption_ids or top[0].top > min(ln.top for ln in nxt.lines) + 1:
+            continue
+        fake = PageTable(nxt.pno, (table.frame[0], top[0].top - 1, table.frame[1], top[0].top - 1), [], 0, "", frame=table.frame)
+        chosen = _caption_below(nxt, fake, top, body_size)
+        if chosen:
+            table.caption = " ".join(ln.text for ln in chosen)
+            table.caption_below = True
+            caption_ids.update(id(ln) for ln in chosen)
     for page in pages:
         for ln in page.lines:
             if CAPTION_RE.match(ln.text) and (ln.words[0].bold or ln.words[0].italic):
@@ -318,6 +380,23 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             elif SOURCE_LINE_RE.match(ln.text) and ln.size < 0.95 * body_size:
                 caption_ids.add(id(ln))
     return caption_ids
+
+
+def _caption_below(page: PageData, table: PageTable, below: list[Line], body_size: float) -> list[Line]:
+    """The "Table 3 ..." lines set just under a table that has no caption above it (and that do
+    not stand over another table), or []."""
+    first = next((ln for ln in below[:3] if CAPTION_RE.match(ln.text)), None)
+    if first is None or first.top - table.bbox[3] > 2.5 * body_size:
+        return []
+    if any(t is not table and 0 <= t.bbox[1] - first.bottom <= 3.5 * body_size for t in page.tables):
+        return []
+    chosen = [first]
+    for ln in below[below.index(first) + 1 :]:
+        last = chosen[-1]
+        if ln.top - last.bottom > 0.75 * ln.size or abs(ln.size - last.size) > 0.05 * last.size or CAPTION_RE.match(ln.text):
+            break
+        chosen.append(ln)
+    return chosen
 
 
 def _ordered_atoms(pages: list[PageData], body_size: float, settings: Settings) -> list[Atom]:
@@ -342,7 +421,7 @@ def _ordered_atoms(pages: list[PageData], body_size: float, settings: Settings) 
         content_width = max((a.x1 for a in atoms), default=page.width) - min((a.x0 for a in atoms), default=0)
         for rule in page.rules:
             if rule[2] - rule[0] >= 0.5 * content_width and not any(overlaps(rule, t.bbox) for t in page.tables):
-                atoms.append(Atom("rule", *rule))
+                atoms.append(Atom("rule", *rule[:4]))
         leaves = reading_order(atoms, settings.min_gutter, median_line_height(page.lines) if page.lines else body_size)
         ordered.extend(_merge_row_pieces([a for leaf in leaves for a in leaf if a.kind != "rule"]))
     return ordered
@@ -403,7 +482,7 @@ def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, Source
             table_id="",
             page=first.page,
             page_end=parts[-1].page,
-            caption=first.caption,
+            caption=first.caption or next((p.caption for p in parts if p.caption_below), ""),
             header=header,
             rows=rows,
             row_pages=row_pages,
@@ -461,11 +540,25 @@ def _clean_meta_title(value) -> str:
 
 
 def _title(metadata: dict, blocks: list[Block], start_page: int, path: Path) -> str:
-    title = _clean_meta_title(metadata.get("Title"))
-    if title:
-        return title
-    front = [b for b in blocks if b.page == start_page and b.lines and b.kind in ("front_matter", "heading")]
-    if front:
-        biggest = max(front, key=lambda b: max(ln.size for ln in b.lines))
-        return " ".join(biggest.text.split())
-    return path.stem
+    """The title as printed: the block in the largest type at the head of the first page of the
+    document; the PDF's metadata title when nothing is printed larger than the text."""
+    return choose_title(_printed_title(blocks, start_page), _clean_meta_title(metadata.get("Title"))) or path.stem
+
+
+def _printed_title(blocks: list[Block], start_page: int) -> str:
+    page = [b for b in blocks if b.page == start_page and b.lines and b.kind != "table"]
+    if not page:
+        return ""
+    body = Counter()
+    for b in page:
+        for ln in b.lines:
+            body[ln.size] += len(ln.text)
+    body_size = body.most_common(1)[0][0]
+    front = [b for b in page if b.kind in ("front_matter", "heading")]
+    if not front:
+        return ""
+    biggest = max(front, key=lambda b: max(ln.size for ln in b.lines))
+    text = " ".join(biggest.text.split())
+    if max(ln.size for ln in biggest.lines) < 1.25 * body_size or len(text) < 4 or date_line(text) or text.isdigit():
+        return ""
+    return text

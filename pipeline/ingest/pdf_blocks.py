@@ -8,20 +8,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.ingest.common import PassageDraft, push_heading, section_path, table_drafts
+from pipeline.ingest.dates import date_line, dateline
 from pipeline.ingest.dehyphen import Dehyphenator
-from pipeline.ingest.pdf_layout import Atom, Line, split_markers
-from pipeline.ingest.pdf_tables import BULLET_RE
+from pipeline.ingest.pdf_layout import Atom, Line, pull_bracket_markers, split_markers
+from pipeline.ingest.vocabulary import (
+    BULLET_RE,
+    NOTE_START_RE,
+    NUMBERED_HEADING_RE,
+    byline_re,
+    is_notes_heading,
+    is_references_heading,
+)
 from pipeline.records import SourceTable
 from pipeline.settings import Settings
 
 TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
-NOTE_START_RE = re.compile(r"^(\(\d{1,3}\)|\([a-z]\)|\[\d{1,3}\]|\d{1,3}\.?|[*\u2020\u2021]{1,3})\s+(?=\S)")
-NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2}\.)*\d{1,2})\.?\s+\S|^([IVX]{1,5})\.\s+\S")
-REFERENCES_RE = re.compile(
-    r"^(?:\d+\.?\s+)?(references|bibliography|works cited|literature|further reading|notes|endnotes)$",
-    re.IGNORECASE,
-)
-BYLINE_RE = re.compile(r"^by\b", re.IGNORECASE)
+SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
+BYLINE_RE = byline_re()
 
 
 @dataclass
@@ -76,12 +79,30 @@ def build_blocks(ordered: list[Atom], tables: dict[int, SourceTable], body_size:
             blocks.append(Block("footnote", [line], marker=note_marker))
             continue
         prev = blocks[-1] if blocks else None
+        if (
+            kind == "body"
+            and prev is not None
+            and _after_table(blocks)
+            and (line.italic or line.size < 0.95 * body_size)
+            and not (prev.kind == "footnote" and _continues_block(prev, line, "body", body_size, lefts))
+        ):
+            kind = "caption"  # a note set under a table, perhaps at the top of the next page
         if prev is not None and prev.lines and prev.kind in ("body", "caption", "footnote") and not prev.in_box:
             if _continues_block(prev, line, kind, body_size, lefts):
                 prev.lines.append(line)
                 continue
         blocks.append(Block(kind, [line]))
     return blocks
+
+
+def _after_table(blocks: list[Block]) -> bool:
+    """The last block is a table, or a caption or note that follows one."""
+    for block in reversed(blocks):
+        if block.kind == "table":
+            return True
+        if block.kind not in ("caption", "footnote"):
+            return False
+    return False
 
 
 def _box_blocks(lines: list[Line], body_size: float) -> list[Block]:
@@ -115,8 +136,8 @@ def _note_marker(line: Line, body_size: float, last: int) -> str:
     if line.markers and line.markers[0][0] == 0:
         return split_markers(line.markers[0][1])[0] if split_markers(line.markers[0][1]) else line.markers[0][1]
     match = NOTE_START_RE.match(line.text)
-    if not match:
-        return ""
+    if not match or date_line(line.text) or dateline(line.text):
+        return ""  # "3 April 2023" is a date, not note 3
     token = match.group(1).strip("()[].")
     if token.isdigit():
         number = int(token)
@@ -131,7 +152,7 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
         return False
     if line.page != last.page or line.top < last.top - 1 or line.x0 > last.x1 or line.x1 < last.x0:
         return False  # a jump to another column or page: decided later
-    if abs(line.size - last.size) > 0.1 * last.size:
+    if abs(line.size - last.size) > (0.05 if kind == "caption" else 0.1) * last.size:
         return False
     if line.bold != last.bold and (line.bold or last.bold) and kind == "body":
         if len(line.words) <= 12 or len(last.words) <= 12:
@@ -139,12 +160,28 @@ def _continues_block(prev: Block, line: Line, kind: str, body_size: float, lefts
     gap = line.top - last.bottom
     if gap > 0.75 * line.size:
         return False
+    if (
+        len(prev.lines) == 1
+        and len(last.words) <= 6
+        and last.x1 - last.x0 < 0.6 * (line.x1 - line.x0)
+        and not last.text.rstrip().endswith((",", ";", ":", "-", "\u2013"))
+        and (line.italic != last.italic or abs(line.size - last.size) > 0.03 * last.size)
+    ):
+        return False  # a short line set apart by its style: a date or a name in a title block
+    hang = {round(ln.x0) for ln in prev.lines[1:]}
+    if len(hang) == 1 and line.x0 < min(hang) - 0.6 * line.size and (prev.lines[0].bullet or BULLET_RE.match(prev.lines[0].text)):
+        return False  # a list item's lines hang under its text; a line further out starts anew
     last_short = last.x1 < max(ln.x1 for ln in prev.lines) - 2.5 * line.size
     if line.bullet:
         return False
     if BULLET_RE.match(line.text):
         # A dash that opens a line mid-sentence is punctuation, not a list bullet.
-        mid_sentence = not TERMINAL_RE.search(last.text) and not last_short and not BULLET_RE.match(prev.lines[0].text)
+        mid_sentence = (
+            not TERMINAL_RE.search(last.text)
+            and not last_short
+            and not BULLET_RE.match(prev.lines[0].text)
+            and line.x0 >= last.x0 - 0.6 * line.size  # a list item hangs out to the left of the text above
+        )
         if not mid_sentence:
             return False
     left = _col_left(line, lefts)
@@ -198,10 +235,11 @@ def mark_front_matter(blocks: list[Block], start_page: int, back_pages: set[int]
 
 
 def _is_prose(block: Block, body_size: float) -> bool:
-    """A paragraph: a long body block, or a shorter one that ends a sentence."""
+    """A paragraph: a long body block, or a shorter one that ends a sentence (a subtitle of a dozen
+    words does not), set about the body size."""
     if block.kind != "body" or any(ln.size > 1.2 * body_size for ln in block.lines):
         return False
-    return block.words >= 12 or (block.words >= 6 and bool(re.search(r"[.!?]$", block.text)))
+    return block.words >= 20 or (block.words >= 6 and bool(re.search(r"[.!?]$", block.text)))
 
 
 def _heading_like(block: Block, body_size: float, title_size: float) -> bool:
@@ -259,10 +297,21 @@ def _heading_style(block: Block) -> tuple[float, bool, bool, bool]:
 def join_across_breaks(blocks: list[Block], body_size: float) -> None:
     """A paragraph cut by a column or page break becomes one block again."""
     indent_style = _indent_style(blocks)
+    rights = _column_rights(blocks) if _justified(blocks) else None
     last_body: Block | None = None
+    last_caption: Block | None = None
     for block in blocks:
+        if last_caption is not None and block.kind in ("body", "caption") and not block.in_box:
+            if _caption_runs_on(last_caption, block):
+                last_caption.lines.extend(block.lines)
+                block.lines = []
+                continue
+        if block.kind == "caption":
+            last_caption = block
+        elif block.kind not in ("footnote",):
+            last_caption = None
         if block.kind == "body" and not block.in_box:
-            if last_body is not None and _is_continuation(last_body, block, indent_style):
+            if last_body is not None and _is_continuation(last_body, block, indent_style, rights):
                 block.joins_previous = True
                 last_body.lines.extend(block.lines)
                 block.lines = []
@@ -272,13 +321,25 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
             last_body = None
 
 
+def _caption_runs_on(prev: Block, block: Block) -> bool:
+    """A table note cut by a page or column break goes on in the same type at the top of the next."""
+    last, first = prev.lines[-1], block.lines[0]
+    jumped = first.page != last.page or first.top < last.top - 1
+    if not jumped or (SENTENCE_END_RE.search(last.text) and not first.text[:1].islower()):
+        return False
+    return abs(first.size - last.size) <= 0.05 * last.size and first.italic == last.italic
+
+
 def _indent_style(blocks: list[Block]) -> bool:
     firsts = [b for b in blocks if b.kind == "body" and len(b.lines) >= 2]
     indented = sum(1 for b in firsts if b.lines[0].x0 - b.lines[1].x0 > 0.6 * b.lines[0].size)
     return bool(firsts) and indented >= 0.3 * len(firsts)
 
 
-def _is_continuation(prev: Block, block: Block, indent_style: bool) -> bool:
+def _is_continuation(prev: Block, block: Block, indent_style: bool, rights: dict | None = None) -> bool:
+    """The block at the top of the next column or page carries on ``prev``: the last line does
+    not end a sentence, or (indented layouts) the block opens without an indent, or (justified
+    layouts) the last line runs to the column's right edge, as a paragraph's last line does not."""
     last = prev.lines[-1]
     first = block.lines[0]
     jumped = first.page != last.page or first.top < last.top - 1
@@ -286,11 +347,50 @@ def _is_continuation(prev: Block, block: Block, indent_style: bool) -> bool:
         return False
     if abs(first.size - last.size) > 0.1 * last.size:
         return False
-    if not TERMINAL_RE.search(last.text) or last.text.endswith("-"):
+    if not TERMINAL_RE.search(last.text) or last.text.endswith("-") or first.text[:1].islower():
         return True
     if indent_style and len(block.lines) > 1:
         return not (first.x0 - block.lines[1].x0 > 0.6 * first.size)
+    if rights is not None and not indent_style:
+        right = rights.get((last.page, round(last.x0 / 3)))
+        return right is not None and last.x1 >= right - 1.5 and last.x1 - last.x0 > 0.6 * (right - last.x0)
     return False
+
+
+def _justified(blocks: list[Block]) -> bool:
+    """Most lines of paragraphs, their last lines aside, end flush at one right edge."""
+    checked = flush = 0
+    for b in blocks:
+        if b.kind != "body" or b.in_box or len(b.lines) < 3:
+            continue
+        right = max(ln.x1 for ln in b.lines[:-1])
+        for ln in b.lines[:-1]:
+            checked += 1
+            flush += right - ln.x1 <= 1.5
+    return checked >= 10 and flush >= 0.85 * checked
+
+
+def _column_rights(blocks: list[Block]) -> dict[tuple[int, int], float]:
+    """The right edge of the text column each body line starts in, by page and left edge."""
+    rights: dict[tuple[int, int], float] = {}
+    for b in blocks:
+        if b.kind != "body" or b.in_box:
+            continue
+        for ln in b.lines:
+            key = (ln.page, round(ln.x0 / 3))
+            rights[key] = max(rights.get(key, 0.0), ln.x1)
+    return rights
+
+
+def link_bracket_markers(blocks: list[Block]) -> None:
+    """Calls printed as "[3]" in the text become note markers when the document has a note 3."""
+    notes = {b.marker for b in blocks if b.kind == "footnote" and b.marker}
+    if not notes:
+        return
+    for block in blocks:
+        if block.kind not in ("front_matter", "table"):
+            for line in block.lines[1:] if block.kind == "footnote" else block.lines:
+                pull_bracket_markers(line, notes)
 
 
 def blocks_to_drafts(blocks: list[Block], dehyphen: Dehyphenator) -> list[PassageDraft]:
@@ -313,7 +413,7 @@ def blocks_to_drafts(blocks: list[Block], dehyphen: Dehyphenator) -> list[Passag
         refs = [m for ln in block.lines for _, marker in ln.markers for m in split_markers(marker)]
         kind = block.kind
         if kind == "heading" and not block.in_box:
-            in_references = bool(REFERENCES_RE.match(text.strip()))
+            in_references = is_references_heading(text) or is_notes_heading(text)
             push_heading(stack, block.level or 1, text)
         marker = ""
         if kind == "footnote":

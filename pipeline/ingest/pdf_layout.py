@@ -79,11 +79,17 @@ class Line:
 
     @property
     def size(self) -> float:
-        """The size most of the line's characters are set in."""
+        """The size most of the line's characters are set in (kept until the words change)."""
+        key = (id(self.words), len(self.words), id(self.words[0]), id(self.words[-1]))
+        cached = self.__dict__.get("_size")
+        if cached is not None and cached[0] == key:
+            return cached[1]
         counts: Counter[float] = Counter()
         for w in self.words:
             counts[round(w.size, 1)] += len(w.text)
-        return counts.most_common(1)[0][0]
+        size = counts.most_common(1)[0][0]
+        self.__dict__["_size"] = (key, size)
+        return size
 
     @property
     def bold(self) -> bool:
@@ -127,7 +133,8 @@ class PageData:
     lines: list[Line]
     tables: list[PageTable] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
-    rules: list[tuple[float, float, float, float]] = field(default_factory=list)
+    rules: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # x0, top, x1, bottom, weight
+    fills: list[tuple[float, float, float, float]] = field(default_factory=list)  # tinted rectangles
     running: list[str] = field(default_factory=list)
 
 
@@ -151,7 +158,7 @@ def overlaps(a, b) -> bool:
 
 def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, body_size: float) -> list[Line]:
     """Group words into lines; small raised note markers become ``Line.markers``."""
-    small = [w for w in words if MARKER_RE.match(w.text) and w.size <= superscript_ratio * body_size]
+    small = [w for w in words if MARKER_RE.match(w.text) and _smaller_than_neighbour(w, words, superscript_ratio, body_size)]
     small_ids = {id(w) for w in small}
     normal = [w for w in words if id(w) not in small_ids]
     lines = _group_words(normal, split_gap, small)
@@ -171,9 +178,89 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
             if host is not None:
                 host.words.append(word)
                 host.words.sort(key=lambda w: w.x0)
+    lines = _join_spread_pieces(lines, split_gap, body_size)
     for line in lines:
         _pull_markers(line, superscript_ratio)
     return [line for line in lines if line.words]
+
+
+def _evenly_spread(row: list[Line]) -> bool:
+    """All the spaces of the row, inside its pieces and between them, are stretched alike, as
+    in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
+    words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
+    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
+    if len(gaps) < 3:
+        return False
+    size = statistics.median(w.size for w in words)
+    return min(gaps) > 0.4 * size and max(gaps) <= 1.35 * min(gaps)
+
+
+def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
+    """Width of the widest strip between ``lo`` and ``hi`` that no word of ``rows`` touches."""
+    spans = sorted((max(w.x0, lo), min(w.x1, hi)) for row in rows for ln in row for w in ln.words if w.x1 > lo and w.x0 < hi)
+    widest, edge = 0.0, lo
+    for x0, x1 in spans:
+        widest = max(widest, x0 - edge)
+        edge = max(edge, x1)
+    return max(widest, hi - edge)
+
+
+def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 0.0) -> list[Line]:
+    """Pieces of one baseline cut at a wide space that is only a justified line's stretched word
+    space: the lines just above and below are printed straight across that space. A gap that
+    the neighbouring lines leave open too (a column gutter, the gap between table cells) stays."""
+    if len(lines) < 2:
+        return lines
+    rows = baseline_rows(lines)
+    gutters = empty_strips([(ln.x0, ln.x1) for ln in lines if len(ln.words) > 1], split_gap)
+    tops = [min(ln.top for ln in row) for row in rows]
+    bottoms = [max(ln.bottom for ln in row) for row in rows]
+    joined: list[Line] = []
+    for i, row in enumerate(rows):
+        height = bottoms[i] - tops[i]
+        size = statistics.median(ln.size for ln in row)
+        near = [
+            j for j in range(max(0, i - 2), min(len(rows), i + 3))
+            if j != i and abs(bottoms[j] - bottoms[i]) <= 2.2 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
+            and all(abs(ln.size - size) <= 0.05 * size for ln in rows[j])
+        ]
+        current = row[0]
+        even = _evenly_spread(row)
+        for piece in row[1:]:
+            gap = piece.x0 - current.x1
+            size = max(current.size, piece.size)
+            channel = _open_channel([rows[j] for j in near], current.x1, piece.x0) if near else gap
+            widest = max((ln.x1 - ln.x0 for j in near for ln in rows[j]), default=0.0)
+            spread = (
+                split_gap < gap
+                and len(near) >= 2
+                and (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
+                and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
+                and not any(a < piece.x0 and b > current.x1 for a, b in gutters)
+                and (channel < max(0.45 * size, 0.15 * gap) or (even and channel < 0.6 * gap))
+            )
+            if spread and abs(current.size - piece.size) <= 0.1 * size:
+                current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)
+            else:
+                joined.append(current)
+                current = piece
+        joined.append(current)
+    return joined
+
+
+def _smaller_than_neighbour(word: Word, words: list[Word], ratio: float, body_size: float) -> bool:
+    """A marker candidate set small: against the page's body type, or against the word it touches
+    (on a page of small type, a note call after a word of larger type)."""
+    if word.size <= ratio * body_size:
+        return True
+    if word.size >= body_size:
+        return False
+    for other in words:
+        if other is word or other.size * ratio < word.size:
+            continue
+        if other.top - word.size <= word.middle <= other.bottom and -1.0 <= word.x0 - other.x1 <= 2.5:
+            return True
+    return False
 
 
 def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> list[Line]:
@@ -190,7 +277,8 @@ def _group_words(words: list[Word], split_gap: float, bridges: list[Word]) -> li
             tolerance = 0.3 * max(last.size, word.size)
             same_base = abs(last.bottom - word.bottom) <= tolerance or abs(last.middle - word.middle) <= tolerance
             gap = word.x0 - last.x1
-            if same_base and (-1.0 <= gap <= split_gap or (gap > 0 and _bridged(last, word, bridges, split_gap))):
+            reach = max(split_gap, 0.6 * min(last.size, word.size))  # word spaces grow with the type
+            if same_base and (-1.0 <= gap <= reach or (gap > 0 and _bridged(last, word, bridges, split_gap))):
                 host = line
                 break
         if host is None:
@@ -275,8 +363,37 @@ def baseline_rows(items: list) -> list[list]:
 
 
 def split_markers(marker: str) -> list[str]:
-    """"(12)" -> ["12"]; "3,4" -> ["3", "4"]; "*" -> ["*"]."""
-    return [m.strip("()") for m in re.split(r"[,;]", marker) if m.strip("()")]
+    """"(12)" -> ["12"]; "[12]" -> ["12"]; "3,4" -> ["3", "4"]; "*" -> ["*"]."""
+    return [m.strip("()[] ") for m in re.split(r"[,;]|\]\[", marker) if m.strip("()[] ")]
+
+
+# "[3]" or "[3][4]" or "[3, 4]" at the end of a word, before closing punctuation.
+BRACKET_MARKER_RE = re.compile(r"(?<=\S)((?:\[\d{1,3}(?:\s?[,;]\s?\d{1,3})*\])+)(?=[.,;:)\u2019\u201d'\"]*$)")
+
+
+def pull_bracket_markers(line: Line, notes: set[str]) -> None:
+    """Note calls printed in the body type as "[3]" leave the text when a note "3" exists,
+    and become markers of the line like raised ones."""
+    if not any("[" in w.text for w in line.words):
+        return
+    old = sorted(line.markers)
+    markers: list[tuple[int, str]] = []
+    removed = 0
+    offset = 0
+    for i, word in enumerate(line.words):
+        space = 1 if i and (len(line.spaces) != len(line.words) or line.spaces[i]) else 0
+        start = offset + space
+        while old and old[0][0] <= start + removed:
+            at, mark = old.pop(0)
+            markers.append((at - removed, mark))
+        match = BRACKET_MARKER_RE.search(word.text)
+        if match and all(m in notes for m in split_markers(match.group(1))):
+            word.text = word.text[: match.start()] + word.text[match.end() :]
+            markers.append((start + match.start(), match.group(1)))
+            removed += match.end() - match.start()
+        offset = start + len(word.text)
+    markers.extend((at - removed, mark) for at, mark in old)
+    line.markers = markers
 
 
 def digit_blind(text: str) -> str:
@@ -311,6 +428,8 @@ def find_running_lines(
         top_row = min(ln.top for ln in lines)
         bottom_row = max(ln.bottom for ln in lines)
         for line, key in found:
+            if _has_neighbour(line, lines) or _stacked(line, lines):
+                continue  # a piece of a stretched text line, or of a block of lines: not a head or foot
             repeated = _runs_through(keys[key], len(pages), min_pages) and not (line.markers and line.markers[0][0] == 0)
             outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
             lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
@@ -318,6 +437,30 @@ def find_running_lines(
                 removed.add(id(line))
                 texts[pno].append(line.text)
     return removed, texts
+
+
+def _has_neighbour(line: Line, lines: list[Line]) -> bool:
+    """Another piece of text on the line's baseline within three type sizes of it."""
+    size = line.size
+    reach = 3 * size
+    bottom = line.bottom
+    return any(
+        other is not line
+        and abs(other.bottom - bottom) <= 0.3 * size
+        and (0 <= line.x0 - other.x1 <= reach or 0 <= other.x0 - line.x1 <= reach)
+        for other in lines
+    )
+
+
+def _stacked(line: Line, lines: list[Line]) -> bool:
+    """A line set as close to the next or previous one as the lines of a paragraph or a table
+    header are (running heads and feet stand apart from the text)."""
+    return any(
+        other is not line
+        and other.x0 < line.x1 and other.x1 > line.x0
+        and (0 <= other.top - line.bottom <= 0.35 * line.size or 0 <= line.top - other.bottom <= 0.35 * line.size)
+        for other in lines
+    )
 
 
 def _runs_through(pages: set[int], n_pages: int, min_pages: int) -> bool:
@@ -335,29 +478,62 @@ def _runs_through(pages: set[int], n_pages: int, min_pages: int) -> bool:
 
 def reading_order(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
     """Leaves of the XY-cut in reading order; each leaf's atoms sorted top-down, left-right."""
-    leaves = _cut(atoms, min_gutter, line_height)
+    leaves = _cut(atoms, min_gutter, line_height, atoms)
     return [sorted(leaf, key=lambda a: (round(a.top, 0), a.x0)) for leaf in leaves]
 
 
-def _cut(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+def empty_strips(spans: list[tuple[float, float]], min_gutter: float) -> list[tuple[float, float]]:
+    """x-intervals that fewer than a third of the spans crossing the busiest place cross."""
+    if len(spans) < 4:
+        return []
+    events = sorted([(x0, 1) for x0, _ in spans] + [(x1, -1) for _, x1 in spans])
+    counts: list[tuple[float, int]] = []
+    depth = 0
+    for x, step in events:
+        depth += step
+        counts.append((x, depth))
+    floor = 0.35 * max(d for _, d in counts)
+    gutters: list[tuple[float, float]] = []
+    start = None
+    for (x, d), (nx, _) in zip(counts, counts[1:]):
+        if d <= floor:
+            start = x if start is None else start
+            end = nx
+            if end - start >= 0.5 * min_gutter and (not gutters or gutters[-1][0] != start):
+                if gutters and gutters[-1][0] == start:
+                    gutters[-1] = (start, end)
+                else:
+                    gutters.append((start, end))
+        else:
+            start = None
+    merged: list[tuple[float, float]] = []
+    for a, b in gutters:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _cut(atoms: list[Atom], min_gutter: float, line_height: float, context: list[Atom] | None = None) -> list[list[Atom]]:
     if len(atoms) <= 1:
         return [atoms] if atoms else []
-    columns = _vertical_split(atoms, min_gutter, line_height)
+    columns = _vertical_split(atoms, min_gutter, line_height, context)
     if columns:
-        return [leaf for col in columns for leaf in _cut(col, min_gutter, line_height)]
+        return [leaf for col in columns for leaf in _cut(col, min_gutter, line_height, context)]
     strips = _horizontal_split(atoms)
     if len(strips) <= 1:
         return [atoms]
     groups: list[list[Atom]] = [strips[0]]
     for strip in strips[1:]:
         union = groups[-1] + strip
-        if _vertical_split(union, min_gutter, line_height):
+        if _vertical_split(union, min_gutter, line_height, context):
             groups[-1] = union
         else:
             groups.append(strip)
     if len(groups) == 1:
         return [atoms]
-    return [leaf for group in groups for leaf in _cut(group, min_gutter, line_height)]
+    return [leaf for group in groups for leaf in _cut(group, min_gutter, line_height, context)]
 
 
 def _intervals(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -370,20 +546,41 @@ def _intervals(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(lo, hi) for lo, hi in merged]
 
 
-def _vertical_split(atoms: list[Atom], min_gutter: float, line_height: float) -> list[list[Atom]]:
+def _vertical_split(atoms: list[Atom], min_gutter: float, line_height: float, context: list[Atom] | None = None) -> list[list[Atom]]:
     """Split at the widest x-gap (at least ``min_gutter``) with real columns on both sides.
 
     A side counts as a column when it is taller than one line and wider than a few characters,
-    so hanging note numbers or list labels never become a column of their own.
+    so hanging note numbers or list labels never become a column of their own. In a region of
+    a few lines the gap must also stay open in the lines of the page around it: the stretched
+    spaces of a few justified lines that happen to line up (a river) do not.
     """
     covered = _intervals([(a.x0, a.x1) for a in atoms])
     gaps = [(nxt_lo - hi, hi, nxt_lo) for (_, hi), (nxt_lo, _) in zip(covered, covered[1:]) if nxt_lo - hi >= min_gutter]
+    few = len({round(a.top) for a in atoms if a.kind == "line"}) < 6
     for _, lo, hi in sorted(gaps, reverse=True):
+        if few and context is not None and _crossed_nearby(atoms, context, lo, hi, line_height):
+            continue  # a river of a few justified lines, not a gutter
         left = [a for a in atoms if a.x1 <= lo + 0.5]
         right = [a for a in atoms if a.x0 >= hi - 0.5]
         if _is_column(left, line_height) and _is_column(right, line_height):
             return [left, right]
     return []
+
+
+def _crossed_nearby(atoms: list[Atom], context: list[Atom], lo: float, hi: float, line_height: float) -> bool:
+    """The page's lines just above and just below the region run straight across the gap from
+    ``lo`` to ``hi``, as they do across a river of stretched spaces and never across a gutter."""
+    top = min(a.top for a in atoms)
+    bottom = max(a.bottom for a in atoms)
+    inside = {id(a) for a in atoms}
+    lines = [a for a in context if a.kind == "line" and id(a) not in inside]
+    above = sorted((a for a in lines if a.bottom <= top + 1 and top - a.bottom <= 4 * line_height), key=lambda a: -a.bottom)[:3]
+    below = sorted((a for a in lines if a.top >= bottom - 1 and a.top - bottom <= 4 * line_height), key=lambda a: a.top)[:3]
+
+    def crossing(group: list[Atom]) -> int:
+        return sum(1 for a in group if a.x0 < lo + 0.5 and a.x1 > hi - 0.5)
+
+    return crossing(above) >= 2 and crossing(below) >= 2
 
 
 def _is_column(atoms: list[Atom], line_height: float) -> bool:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_layout import MARKER_RE, Line, PageData, Word, baseline_rows, overlaps
+from pipeline.ingest.vocabulary import BULLET_RE, caption_re
 
-BULLET_RE = re.compile(r"^[\u2013\u2014\u2022\u25aa\u25a0\u25e6\u25cf\u2023\u2043*-]\s")
-CAPTION_RE = re.compile(r"^(Table|Tab\.|Figure|Fig\.|Box|Chart|Graph|Map|Exhibit)\s+[0-9IVXivx]+[a-z]?\b", re.I)
+CAPTION_RE = caption_re()
 NUMBER_RE = re.compile(r"^[-+(]?\d[\d.,%]*\)?$")
 
 _GRID = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3, "intersection_tolerance": 3}
@@ -35,6 +35,8 @@ class PageTable:
     bounds: list[float] = field(default_factory=list)  # column edges of a table read by alignment
     reread: Callable[[list[float]], PageTable | None] | None = None  # the same lines, other column edges
     open_end: bool = False  # ruled across but with no closing rule: it runs on to the next page
+    caption_below: bool = False  # its caption is set under it (on the last part of a long table)
+    size: float = 0.0  # the type size of its cells
 
     @property
     def n_cols(self) -> int:
@@ -182,7 +184,7 @@ def _header_rows(grid: list[list[str]], row_words: list[list[Word]], page) -> in
 
 def _shaded_rows(row_words: list[list[Word]], page) -> set[int]:
     rows = set()
-    fills = [r for r in page.rects if r.get("fill") and _is_tinted(r.get("non_stroking_color"))]
+    fills = [r for r in page.rects if r.get("fill") and is_tinted(r.get("non_stroking_color"))]
     for i, words in enumerate(row_words):
         for w in words:
             cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
@@ -192,7 +194,7 @@ def _shaded_rows(row_words: list[list[Word]], page) -> set[int]:
     return rows
 
 
-def _is_tinted(color) -> bool:
+def is_tinted(color) -> bool:
     if color is None:
         return False
     values = color if isinstance(color, (list, tuple)) else (color,)
@@ -208,6 +210,9 @@ def _is_tinted(color) -> bool:
 # ---------------------------------------------------------------- tables without a grid
 
 
+Segment = tuple[float, float, float]  # a horizontal rule or shading edge: y, x0, x1
+
+
 def aligned_table(
     lines: list[Line],
     pno: int,
@@ -215,15 +220,18 @@ def aligned_table(
     method: str,
     min_gap: float,
     header_bottom: float | None = None,
-    row_rules: list[float] | None = None,
+    row_rules: list[Segment] | None = None,
     frame: tuple[float, float] | None = None,
     bounds: list[float] | None = None,
+    stripes: list[Segment] | None = None,
 ) -> PageTable | None:
     """Read a table drawn without vertical rules from its physical rows (top to bottom).
 
     Columns are the gutters that no body word crosses. Header lines are those above
     ``header_bottom`` (the rule under a header) or set in another style; body lines group into
-    rows at inner rules, at extra vertical space, or where a new key (first-column) cell starts.
+    rows at inner rules (``row_rules``) or shading edges (``stripes``), else at the wider of the
+    table's two line spacings, else where a new key (first-column) cell starts. A rule that
+    leaves a column out marks a merged cell: its text counts for the row below too.
     """
     if not lines or (len(lines) < 2 and bounds is None):
         return None
@@ -244,22 +252,40 @@ def aligned_table(
     grid = _header_grid(lines[:header_count], bounds, dehyphen)
     header_rows = len(grid)
     key_empty = [False] * header_rows
-    for row_lines in _body_rows(body, bounds, row_rules or []):
+    rules = row_rules or []
+    header_gap = body[0].top - lines[header_count - 1].bottom if header_count else None
+    rows = _body_rows(body, bounds, rules + (stripes or []), header_gap, complete=bool(rules))
+    for r, row_lines in enumerate(rows):
         cells = []
         for c in range(n_cols):
             cw = [w for ln in row_lines for w in ln.words if bounds[c] <= (w.x0 + w.x1) / 2 < bounds[c + 1]]
             cells.append(cell_text(cw, bounds[c], bounds[c + 1], dehyphen))
-        grid.append(cells)
         key_empty.append(not cells[0])
+        if r and rules:
+            above = grid[-1]
+            cut = _cut_columns(rows[r - 1][-1].bottom, row_lines[0].top, rules, bounds)
+            cells = [cell or (above[c] if c not in cut else "") for c, cell in enumerate(cells)]
+        grid.append(cells)
     bbox = (min(w.x0 for w in words), min(ln.top for ln in lines), max(w.x1 for w in words), max(ln.bottom for ln in lines))
 
     def reread(other: list[float]) -> PageTable | None:
-        return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other)
+        return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other, stripes)
 
     return PageTable(
         pno, bbox, grid, header_rows, method, key_empty,
-        frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread,
+        frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread, size=statistics.median(ln.size for ln in lines),
     )
+
+
+def _cut_columns(upper: float, lower: float, rules: list[Segment], bounds: list[float]) -> set[int]:
+    """Columns that a rule between ``upper`` and ``lower`` separates (all of them when none is there)."""
+    between = [r for r in rules if upper - 1 <= r[0] <= lower + 1]
+    if not between:
+        return set(range(len(bounds) - 1))
+    return {
+        c for c in range(len(bounds) - 1)
+        if any(r[1] <= (bounds[c] + bounds[c + 1]) / 2 <= r[2] for r in between)
+    }
 
 
 def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
@@ -268,31 +294,61 @@ def _column_of(x0: float, x1: float, bounds: list[float]) -> int:
     return max(range(len(overlaps)), key=lambda c: overlaps[c])
 
 
-def _body_rows(lines: list[Line], bounds: list[float], row_rules: list[float]) -> list[list[Line]]:
-    """Group body lines into table rows."""
+def _body_rows(
+    lines: list[Line], bounds: list[float], separators: list[Segment], header_gap: float | None = None,
+    complete: bool = True,
+) -> list[list[Line]]:
+    """Group body lines into table rows: at rules between them when the table has any (and at
+    the edges of shaded rows); else at the wider of two line spacings (cells padded apart; the
+    space under the header is a row space too); else where a line starts a new key cell."""
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
     size = statistics.median(ln.size for ln in lines)
     usual = statistics.median(gaps) if gaps else 0.0
-    spaced = any(g > usual + 0.3 * size for g in gaps)
+    open_gaps = [g for g in gaps if g <= 2 * usual + 0.5 * size]  # a shaded empty row widens its gap
+    threshold = _row_gap(open_gaps, size)
+    keyed = sum(1 for ln in lines if _in_column(ln, bounds, 0))
+    if threshold is None and gaps and header_gap is not None and header_gap > max(gaps) + 0.2 * size and keyed <= 2:
+        threshold = (max(gaps) + header_gap) / 2  # one row (perhaps a wrapped key) of multi-line cells
     rows: list[list[Line]] = []
     for i, line in enumerate(lines):
         if not rows:
             rows.append([line])
             continue
         prev = lines[i - 1]
-        if row_rules:
-            new = any(prev.bottom - 1 <= y <= line.top + 1 for y in row_rules)
-        elif spaced:
-            new = gaps[i - 1] > usual + 0.25 * size
+        separated = any(prev.bottom - 1 <= y <= line.top + 1 for y, _, _ in separators)
+        if separators and (complete or separated):
+            new = separated  # rules between rows mark every row; shading only some of them
+        elif threshold is not None:
+            new = gaps[i - 1] > threshold
         else:
-            has_key = _in_column(line, bounds, 0)
-            has_other = any(_in_column(line, bounds, c) for c in range(1, len(bounds) - 1))
-            new = has_key and has_other
+            new = _in_column(line, bounds, 0) and not _key_runs_on(rows[-1], line, bounds)
         if new:
             rows.append([line])
         else:
             rows[-1].append(line)
     return rows
+
+
+def _row_gap(gaps: list[float], size: float) -> float | None:
+    """The spacing between rows when it is clearly wider than between the lines of a cell, or None."""
+    if not gaps:
+        return None
+    if len(gaps) == 1:  # one gap: a row gap when well over the usual space between a cell's lines
+        return 0.4 * size if gaps[0] > 0.45 * size else None
+    ordered = sorted(gaps)
+    jump, at = max((b - a, i) for i, (a, b) in enumerate(zip(ordered, ordered[1:])))
+    if jump < 0.2 * size:  # one spacing: rows padded apart when it is wider than a cell's lines are
+        return 0.4 * size if statistics.median(gaps) > 0.45 * size else None
+    return (ordered[at] + ordered[at + 1]) / 2
+
+
+def _key_runs_on(row: list[Line], line: Line, bounds: list[float]) -> bool:
+    """The line's first-column text carries on the key cell above (a wrapped name)."""
+    above = [w for ln in row for w in ln.words if bounds[0] <= (w.x0 + w.x1) / 2 < bounds[1]]
+    here = [w for w in line.words if bounds[0] <= (w.x0 + w.x1) / 2 < bounds[1]]
+    if not above or not here:
+        return False
+    return above[-1].text.endswith("-") or here[0].text[:1].islower()
 
 
 def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator) -> list[list[str]]:
@@ -310,7 +366,10 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
     leaf = _clusters(line_runs[-1:])
     split = -1
     for i in range(len(lines) - 2, -1, -1):
-        if any(sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 for run in line_runs[i]):
+        if any(
+            sum(_overlap(run, cell) > 0 for cell in leaf) >= 2 or len(_straddled(run, bounds)) >= 2 or _centred_between(run, leaf)
+            for run in line_runs[i]
+        ):
             split = i
             break
         leaf = _clusters([leaf, line_runs[i]])
@@ -325,11 +384,37 @@ def _header_grid(lines: list[Line], bounds: list[float], dehyphen: Dehyphenator)
         if len(under) >= 2:
             cols = sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in under})
         else:
-            cols = [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+            pair = _centred_between(cell, leaf)
+            cols = (
+                sorted({_column_of(c[0].x0, max(w.x1 for w in c), bounds) for c in pair})
+                or _straddled(cell, bounds)
+                or [_column_of(cell[0].x0, max(w.x1 for w in cell), bounds)]
+            )
         _put(group_row, list(range(cols[0], cols[-1] + 1)), cell, dehyphen)
     # A cell that spans both header rows is printed once, in the upper one.
     leaf_row = [text or (group_row[c] if _alone(group_row, c) else "") for c, text in enumerate(leaf_row)]
     return [group_row, leaf_row]
+
+
+def _centred_between(run: list[Word], leaf: list[list[Word]]) -> list[list[Word]]:
+    """The two neighbouring lower header cells a cell is centred between (a group header over
+    right-aligned sub-headers), or []."""
+    centre = (min(w.x0 for w in run) + max(w.x1 for w in run)) / 2
+    cells = sorted(leaf, key=lambda c: min(w.x0 for w in c))
+    for a, b in zip(cells, cells[1:]):
+        a1, b0 = max(w.x1 for w in a), min(w.x0 for w in b)
+        if a1 + 1 < centre < b0 - 1 and _overlap(run, a) > -0.5 * (b0 - a1) and _overlap(run, b) > -0.5 * (b0 - a1):
+            return [a, b]
+    return []
+
+
+def _straddled(run: list[Word], bounds: list[float]) -> list[int]:
+    """The columns a header cell stands over when it is centred across several of them (each
+    holding at least a quarter of its width); [] for a cell inside one column."""
+    x0, x1 = min(w.x0 for w in run), max(w.x1 for w in run)
+    width = max(x1 - x0, 1.0)
+    cols = [c for c in range(len(bounds) - 1) if min(x1, bounds[c + 1]) - max(x0, bounds[c]) >= 0.25 * width]
+    return cols if len(cols) >= 2 else []
 
 
 def _clusters(line_runs: list[list[list[Word]]]) -> list[list[Word]]:
@@ -441,7 +526,7 @@ def continuation(prev: PageTable, nxt: PageTable) -> PageTable | None:
     came out differently (an empty key column, say) is read again on the first part's columns.
     """
     next_column = nxt.page == prev.page and nxt.bbox[1] < prev.bbox[1] and nxt.bbox[0] > prev.bbox[2] - 1
-    if not (nxt.page == prev.page + 1 or next_column) or nxt.caption:
+    if not (nxt.page == prev.page + 1 or next_column) or (nxt.caption and not nxt.caption_below) or prev.caption_below:
         return None
     width = prev.frame[1] - prev.frame[0]
     if abs(width - (nxt.frame[1] - nxt.frame[0])) > 0.08 * width:
@@ -469,9 +554,11 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         norm_header = [[_norm(c) for c in r] for r in header]
         while skip < len(body) and skip < len(header) + 1 and [_norm(c) for c in body[skip]] in norm_header:
             skip += 1
+        if not skip:
+            skip = _repeated_header_rows(header, body)
         body = body[skip:]
         empties = empties[skip:]
-        if body and rows and empties and empties[0]:
+        if body and rows and empties and empties[0] and _carries_on(rows[-1], body[0]):
             rows[-1] = [_merge_cells(a, b) for a, b in zip(rows[-1], body[0])]
             body = body[1:]
         rows.extend(list(r) for r in body)
@@ -479,6 +566,50 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         if part.note:
             notes.append(part.note)
     return header, rows, pages, "\n".join(notes)
+
+
+def _repeated_header_rows(header: list[list[str]], body: list[list[str]]) -> int:
+    """How many first rows of a part hold the header again, read as rows of their own (its lines
+    split into rows, a group header not spread over its columns): the same words, in any cells."""
+    if not header:
+        return 0
+    wanted = sorted(_header_words(header))
+    for k in range(1, min(len(body), 2 * len(header) + 2) + 1):
+        got = sorted(w for row in body[:k] for cell in row for w in _norm(cell).split())
+        if got == wanted:
+            return k
+        if len(got) > len(wanted):
+            break
+    return 0
+
+
+def _header_words(header: list[list[str]]) -> list[str]:
+    """The words of a header, each spanning cell once."""
+    words: list[str] = []
+    for row in header:
+        previous = None
+        for cell in row:
+            if cell and cell != previous:
+                words += _norm(cell).split()
+            previous = cell
+    return words
+
+
+def _carries_on(last: list[str], first: list[str]) -> bool:
+    """The first row of a part (its key cell empty) is the rest of the row the break cut, not a
+    row of its own under a merged key: each of its cells goes on from the cell above, which
+    breaks off mid-text, or adds an item to a list, or carries on in lower case."""
+    for above, cell in zip(last, first):
+        if not cell:
+            continue
+        if not above:
+            return False
+        tail = above.split("\n")[-1]
+        complete = bool(re.search(r"[.!?)\]]$", above)) or len(above.split()) <= 2
+        listed = bool(BULLET_RE.match(cell)) and bool(BULLET_RE.match(tail))
+        if complete and not (cell[:1].islower() or listed):
+            return False
+    return True
 
 
 def _merge_cells(first: str, rest: str) -> str:
@@ -503,31 +634,108 @@ def find_unruled_tables(page: PageData, body_size: float, dehyphen: Dehyphenator
     """Tables ruled only across (two or more rules of one width) or aligned by whitespace."""
     min_gap = max(6.0, 0.9 * body_size)
     taken: set[int] = set()
-    for region, rule_ys in rule_regions(page):
-        if len(rule_ys) == 2:
+    for region, rules in rule_regions(page):
+        open_end = _runs_on(rules, page, region, body_size)
+        if open_end:
             region = _extend_down(page, region, body_size)
+        if _light(rules[0], rules) and _row_touches(page, region, body_size, above=True):
+            region = _extend_up(page, region, body_size)  # a part that opens with a rule between rows
         inside = [ln for ln in page.lines if within(ln, region) and id(ln) not in taken and not CAPTION_RE.match(ln.text)]
         if len(inside) < 2 or not _cell_like(inside):
             continue
         rows = _reading_rows(inside)
-        inner = [y for y in rule_ys[1:-1] if rows[0].top < y < rows[-1].bottom]
-        # In a table ruled across, a header has its own rule under it; with none, all is body.
-        header_bottom = inner[0] if inner and inner[0] < rows[-1].top else float("-inf")
+        segments = _segments_between(page, region, rows[0].top, rows[-1].bottom)
+        header_bottom = _header_rule(rows, [seg for seg in segments if seg[2] - seg[1] >= 0.9 * (region[2] - region[0])])
+        inner = [seg for seg in segments if seg[0] > header_bottom + 1]
         # Rules mark the table, so a narrow gap already separates its columns.
         table = aligned_table(
-            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner[1:], (region[0], region[2])
+            rows, page.pno, dehyphen, "rules", max(3.5, 0.45 * body_size), header_bottom, inner,
+            (region[0], region[2]), stripes=_shading_edges(page, region),
         )
         if table and table.n_cols >= 2:
-            table.open_end = len(rule_ys) == 2
+            table.open_end = open_end
             page.tables.append(table)
             taken.update(id(ln) for ln in inside)
     for band in _column_bands([ln for ln in page.lines if id(ln) not in taken]):
-        for run in _aligned_runs(band, min_gap, body_size):
-            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap)
+        for run in _aligned_runs(band, min_gap, body_size, page):
+            region = (min(ln.x0 for ln in run), min(ln.top for ln in run), max(ln.x1 for ln in run), max(ln.bottom for ln in run))
+            stripes = _shading_edges(page, region)
+            table = aligned_table(_reading_rows(run), page.pno, dehyphen, "whitespace", min_gap, stripes=stripes)
             if table and table.n_cols >= 2:
                 page.tables.append(table)
                 taken.update(id(ln) for ln in run)
     page.lines = [ln for ln in page.lines if id(ln) not in taken]
+
+
+def _runs_on(rules: list[tuple], page: PageData, region, body_size: float) -> bool:
+    """A table ruled across whose last rule does not close it: only a top rule and a header rule,
+    or a light rule (one between rows) with a row of cells right under it."""
+    if len(rules) == 2:
+        return True
+    return _light(rules[-1], rules) and _row_touches(page, region, body_size, above=False)
+
+
+def _light(rule: tuple, rules: list[tuple]) -> bool:
+    """A rule between rows: lighter than the table's heaviest rule, or one of three or more
+    rules all of one weight (a part between the table's first and last page)."""
+    heaviest = max(r[4] for r in rules)
+    return rule[4] < 0.8 * heaviest or (len(rules) >= 3 and min(r[4] for r in rules) >= 0.8 * heaviest)
+
+
+def _row_touches(page: PageData, region, body_size: float, above: bool) -> bool:
+    """A line of text set right against the region's first (``above``) or last rule, as a cell
+    is against the rule that separates it from the next row; text after a closing rule keeps a
+    distance."""
+    x0, x1 = region[0] - 2, region[2] + 2
+    if above:
+        gaps = [region[1] - ln.bottom for ln in page.lines if ln.bottom <= region[1] + 1 and x0 <= ln.x0 and ln.x1 <= x1]
+    else:
+        gaps = [ln.top - region[3] for ln in page.lines if ln.top >= region[3] - 1 and x0 <= ln.x0 and ln.x1 <= x1]
+    return bool(gaps) and min(gaps) <= 0.45 * body_size
+
+
+def _segments_between(page: PageData, region, top: float, bottom: float) -> list[Segment]:
+    """Rules (whole or in pieces) across the region between its first and last text line."""
+    return sorted(
+        ((r[1] + r[3]) / 2, r[0], r[2])
+        for r in page.rules
+        if top < (r[1] + r[3]) / 2 < bottom and r[0] >= region[0] - 2 and r[2] <= region[2] + 2
+    )
+
+
+def _header_rule(rows: list[Line], segments: list[Segment]) -> float:
+    """The y of the rule under the header, or -inf when the region has no header.
+
+    A table ruled across has a rule under its header; when it has rules between its rows too,
+    the first inner rule closes the header only if the lines above it are set differently
+    (bold or italic) from those below."""
+    if not segments or segments[0][0] >= rows[-1].top:
+        return float("-inf")
+    first = segments[0][0]
+    if len({round(seg[0]) for seg in segments}) == 1:
+        return first
+    above = [ln for ln in rows if ln.bottom <= first + 1]
+    below = [ln for ln in rows if ln.top >= first - 1]
+    if above and below and _styled_apart(above, below):
+        return first
+    return float("-inf")
+
+
+def _styled_apart(upper: list[Line], lower: list[Line]) -> bool:
+    return abs(_bold_share(upper) - _bold_share(lower)) > 0.5 or abs(
+        sum(_row_style(ln.words)[0] for ln in upper) / len(upper) - sum(_row_style(ln.words)[0] for ln in lower) / len(lower)
+    ) > 0.5
+
+
+def _shading_edges(page: PageData, region) -> list[Segment]:
+    """Top and bottom edges of shaded rows inside the region (zebra stripes, shaded empty rows)."""
+    width = region[2] - region[0]
+    edges: list[Segment] = []
+    for x0, top, x1, bottom in page.fills:
+        inside = min(x1, region[2]) - max(x0, region[0])  # a stripe may reach past the text by its padding
+        if region[1] - 2 <= top < region[3] and bottom > region[1] and inside >= 0.15 * width and inside >= 0.7 * (x1 - x0):
+            edges += [(top, x0, x1), (bottom, x0, x1)]
+    return edges
 
 
 def _column_bands(lines: list[Line]) -> list[list[Line]]:
@@ -581,13 +789,31 @@ def _extend_down(page: PageData, region, body_size: float):
     return (region[0], region[1], region[2], bottom)
 
 
+def _extend_up(page: PageData, region, body_size: float):
+    """A table part whose first rule is a light rule between rows (no top rule where the table
+    continues): take the cell lines just above it, up to a gap, a caption or prose."""
+    width = region[2] - region[0]
+    top = region[1]
+    above = sorted(
+        (ln for ln in page.lines if ln.bottom <= region[1] + 1 and region[0] - 2 <= ln.x0 and ln.x1 <= region[2] + 2),
+        key=lambda ln: -ln.bottom,
+    )
+    for ln in above:
+        if top - ln.bottom > 1.5 * body_size or CAPTION_RE.match(ln.text) or ln.size < 0.85 * body_size:
+            break
+        if ln.x1 - ln.x0 > 0.7 * width and len(ln.words) > 8:
+            break
+        top = min(top, ln.top)
+    return (region[0], top, region[2], region[3])
+
+
 def within(line: Line, region) -> bool:
     cx = (line.x0 + line.x1) / 2
     return region[0] - 2 <= cx <= region[2] + 2 and region[1] - 1 <= line.top and line.bottom <= region[3] + 1
 
 
-def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[float]]]:
-    """Spans between the first and last of several rules of the same extent, with the rules' y."""
+def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float], list[tuple]]]:
+    """Spans between the first and last of several rules of the same extent, with those rules."""
     groups: dict[tuple[int, int], list] = {}
     for rule in page.rules:
         if any(overlaps((rule[0], rule[1] - 1, rule[2], rule[3] + 1), t.bbox) for t in page.tables):
@@ -595,13 +821,31 @@ def rule_regions(page: PageData) -> list[tuple[tuple[float, float, float, float]
         key = (round(rule[0] / 4), round(rule[2] / 4))
         groups.setdefault(key, []).append(rule)
     regions = []
-    for rules in groups.values():
-        if len(rules) < 2:
-            continue
-        rules.sort(key=lambda r: r[1])
-        ys = [(r[1] + r[3]) / 2 for r in rules]
-        regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), ys))
+    for group in groups.values():
+        group.sort(key=lambda r: r[1])
+        for rules in _split_at_prose(page, group):
+            if len(rules) >= 2:
+                regions.append(((rules[0][0], rules[0][1], rules[0][2], rules[-1][3]), rules))
     return regions
+
+
+def _split_at_prose(page: PageData, rules: list[tuple]) -> list[list[tuple]]:
+    """Rules of one extent cut into tables where prose runs between two of them (two tables
+    of the same width on one page, with text between)."""
+    if len(rules) < 2:
+        return [rules]
+    width = rules[0][2] - rules[0][0]
+    runs = [[rules[0]]]
+    for upper, lower in zip(rules, rules[1:]):
+        prose = any(
+            ln.top >= upper[3] - 1 and ln.bottom <= lower[1] + 1 and ln.x1 - ln.x0 >= 0.8 * width and len(ln.words) > 8
+            and ln.x0 >= rules[0][0] - 3 and ln.x1 <= rules[0][2] + 3
+            for ln in page.lines
+        )
+        if prose:
+            runs.append([])
+        runs[-1].append(lower)
+    return runs
 
 
 def _cell_like(lines: list[Line]) -> bool:
@@ -628,37 +872,90 @@ def _reading_rows(lines: list[Line]) -> list[Line]:
     return merged
 
 
-def _aligned_runs(lines: list[Line], min_gap: float, body_size: float) -> list[list[Line]]:
+def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: PageData | None = None) -> list[list[Line]]:
     """Runs of physical rows split into aligned cells (tables drawn with no rules).
 
-    A run may hold rows of a single short piece (a wrapped key or header cell) between rows of
-    several pieces; it ends at a prose line, at a wide gap, or at a caption.
+    A run may hold rows whose pieces all start at the run's column starts (a wrapped cell, a
+    row with empty cells) between rows of several pieces; it ends at a prose line, at a wide
+    gap, at a caption or at type of another size. A run is a table when many of its cells are
+    numbers, or when a caption or shaded rows mark it as one.
     """
     rows = baseline_rows(lines)
     runs: list[list[list[Line]]] = []
     current: list[list[Line]] = []
     pending: list[list[Line]] = []
+    starts: list[float] = []
     for row in rows:
         multi = len(row) >= 3 or (len(row) == 2 and any(len(p.words) <= 2 for p in row))
         last = (pending or current)[-1] if (pending or current) else None
-        close = last is not None and min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
+        close = last is not None and (
+            min(p.top for p in row) - max(p.bottom for p in last) <= 1.6 * body_size
+            or _shaded_between(page, max(p.bottom for p in last), min(p.top for p in row), row)
+        )
         if multi and (close or not current):
-            current.extend(pending)
-            current.append(row)
-            pending = []
-            continue
+            if current and not _same_type(row, current):
+                multi = False
+            else:
+                current.extend(pending)
+                current.append(row)
+                starts.extend(p.x0 for p in row)
+                pending = []
+                continue
         width = _run_width(current)
-        short = len(row) == 1 and width and (row[0].x1 - row[0].x0) < 0.45 * width and not CAPTION_RE.match(row[0].text)
-        if current and close and short and len(pending) < 3:
+        left = min(starts) if starts else 0.0
+        plain = bool(width) and not any(CAPTION_RE.match(p.text) for p in row) and _same_type(row, current)
+        short = all(p.x1 - p.x0 < 0.6 * width for p in row)
+        aligned = all(any(abs(p.x0 - x) <= 2.5 for x in starts) for p in row)
+        inner = aligned and all(p.x0 > left + 2.5 for p in row)  # cells of later columns only
+        if current and close and plain and (inner or (short and (aligned or len(pending) < 3))):
             pending.append(row)
             continue
         if sum(1 for r in current if len(r) >= 2) >= 3:
             runs.append(current + _key_lines(pending, current))
         current = [row] if multi else []
+        starts = [p.x0 for p in row] if multi else []
         pending = []
     if sum(1 for r in current if len(r) >= 2) >= 3:
         runs.append(current + _key_lines(pending, current))
-    return [[ln for row in run for ln in row] for run in runs if looks_tabular(_reading_rows([ln for row in run for ln in row]), min_gap)]
+    found = []
+    for run in runs:
+        run_lines = [ln for row in run for ln in row]
+        if looks_tabular(_reading_rows(run_lines), min_gap) or (page is not None and _marked_as_table(run_lines, page, body_size)):
+            found.append(run_lines)
+    return found
+
+
+def _shaded_between(page: PageData | None, upper: float, lower: float, row: list[Line]) -> bool:
+    """A shaded band (an empty shaded row, a zebra stripe) fills most of the space between two rows."""
+    if page is None or lower <= upper:
+        return False
+    x0, x1 = min(p.x0 for p in row), max(p.x1 for p in row)
+    return any(
+        min(f[3], lower) - max(f[1], upper) >= 0.5 * (lower - upper) and f[0] < x1 and f[2] > x0 for f in page.fills
+    )
+
+
+def _same_type(row: list[Line], run: list[list[Line]]) -> bool:
+    """The row is set in the run's type size (a heading or a note after a table is not)."""
+    sizes = [p.size for r in run for p in r]
+    if not sizes:
+        return True
+    usual = statistics.median(sizes)
+    return all(abs(p.size - usual) <= 0.08 * usual for p in row)
+
+
+def _marked_as_table(lines: list[Line], page: PageData, body_size: float) -> bool:
+    """A caption ("Table 3 ...") just above or below the run, or shaded rows across it."""
+    x0, top = min(ln.x0 for ln in lines), min(ln.top for ln in lines)
+    x1, bottom = max(ln.x1 for ln in lines), max(ln.bottom for ln in lines)
+    for ln in page.lines:
+        if not CAPTION_RE.match(ln.text) or ln.x1 < x0 or ln.x0 > x1:
+            continue
+        if 0 <= top - ln.bottom <= 3.5 * body_size or 0 <= ln.top - bottom <= 3.5 * body_size:
+            return True
+    width = x1 - x0
+    stripes = [f for f in page.fills if f[1] >= top - 2 and f[3] <= bottom + 2 and f[2] - f[0] >= 0.8 * width]
+    return len(stripes) >= 2
 
 
 def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Line]]:
@@ -681,34 +978,35 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
     """A table ruled across that runs off a page goes on at the top of the next one, perhaps
     with no header and no rules there: read those lines on the first part's columns, down to
     the closing rule (or, with none, to a gap, a caption, small type or prose)."""
+    for page in pages:  # a table read by alignment that ends its page may go on overleaf
+        for t in page.tables:
+            if t.method == "whitespace":
+                t.open_end = not any(
+                    ln.top > t.bbox[3] and ln.x0 < t.frame[1] and ln.x1 > t.frame[0] and ln.size > 0.92 * body_size
+                    for ln in page.lines
+                )
     for page, nxt in zip(pages, pages[1:]):
         open_parts = [t for t in page.tables if t.open_end and t.bounds]
         if not open_parts:
             continue
         part = max(open_parts, key=lambda t: t.bbox[3])
-        x0, x1 = part.frame
-        frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2), key=lambda ln: ln.top)
-        if not frame or any(t.bbox[1] <= frame[0].top and t.frame == part.frame for t in nxt.tables):
-            continue
-        closing = min(
-            (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
-        )
-        taken: list[Line] = []
-        for line in frame:
-            if closing is not None:
-                if line.top > closing:
-                    break
-            elif taken and (
-                line.top - taken[-1].bottom > 2.5 * body_size
-                or CAPTION_RE.match(line.text)
-                or line.size < 0.85 * body_size
-                or (len(line.words) > 8 and line.x1 - line.x0 > 0.7 * (x1 - x0))
-            ):
+        width = part.frame[1] - part.frame[0]
+        if any(
+            t.bbox[0] > part.bbox[2] - 1 and abs((t.frame[1] - t.frame[0]) - width) <= 0.08 * width for t in page.tables
+        ):
+            continue  # it goes on in the next column of the same page
+        found = None
+        for shift in _column_shifts(part, nxt, body_size):
+            taken, closing = _continuation_lines(part, nxt, shift, body_size)
+            if taken:
+                found = (shift, taken, closing)
                 break
-            taken.append(line)
+        if found is None:
+            continue
+        shift, taken, closing = found
         table = aligned_table(
-            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [], part.frame,
-            list(part.bounds),
+            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [],
+            (part.frame[0] + shift, part.frame[1] + shift), [x + shift for x in part.bounds],
         )
         if table is None:
             continue
@@ -717,3 +1015,48 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
         ids = {id(ln) for ln in taken}
         nxt.lines = [ln for ln in nxt.lines if id(ln) not in ids]
 
+
+
+def _column_shifts(part: PageTable, nxt: PageData, body_size: float) -> list[float]:
+    """Where the next part may stand: at the same x, or at the left of another text column of
+    the next page (a table that leaves the right column goes on in the left one overleaf)."""
+    if not nxt.lines:
+        return []
+    top = min(ln.top for ln in nxt.lines)
+    lefts = sorted({round(ln.x0) for ln in nxt.lines if ln.top <= top + 3 * body_size})
+    shifts = [0.0] + [x - part.frame[0] for x in lefts if abs(x - part.frame[0]) > 3]
+    return shifts
+
+
+def _continuation_lines(part: PageTable, nxt: PageData, shift: float, body_size: float) -> tuple[list[Line], float | None]:
+    """The lines at the top of ``nxt`` that carry on ``part`` on its columns moved by ``shift``."""
+    x0, x1 = part.frame[0] + shift, part.frame[1] + shift
+    width = x1 - x0
+    reach = x1 + 2 if part.method != "whitespace" else x1 + 0.25 * width  # text tables have no edge
+    frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
+    if not frame or frame[0].top > min(ln.top for ln in nxt.lines) + 2 * body_size:
+        return [], None
+    if any(t.bbox[1] <= frame[0].top and abs(t.frame[0] - x0) < 3 and abs(t.frame[1] - x1) < 3 for t in nxt.tables):
+        return [], None  # the next part is a table of its own there
+    closing = min(
+        (r[1] for r in nxt.rules if abs(r[0] - x0) < 4 and abs(r[2] - x1) < 4 and r[1] > frame[0].top), default=None
+    )
+    taken: list[Line] = []
+    inner = [x + shift for x in part.bounds[1:-1]]
+    for line in frame:
+        if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
+            break  # a word across a column edge: prose, not the table's cells
+        if part.size and abs(line.size - part.size) > 0.08 * part.size:
+            break  # type of another size: a heading, a note
+        if closing is not None:
+            if line.top > closing:
+                break
+        elif taken and (
+            line.top - taken[-1].bottom > 2.5 * body_size
+            or CAPTION_RE.match(line.text)
+            or line.size < 0.85 * body_size
+            or (len(line.words) > 8 and line.x1 - line.x0 > 0.7 * width)
+        ):
+            break
+        taken.append(line)
+    return taken, closing

@@ -13,7 +13,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Span
+from synth.markup import Span
 
 FONT_FILES = {
     "sans": {
@@ -174,6 +174,8 @@ class TextEngine:
 
     def marker(self, note: str, size: float) -> Frag:
         """A raised, smaller note marker for body text of the given size."""
+        if self.marker_style == "bracket":  # "[3]" in the body type, on the baseline
+            return Frag(f"[{note}]", self.font(), size, note=note)
         text = f"({note})" if self.marker_style == "paren" else note
         return Frag(text, self.font(), round(size * 0.62, 2), rise=round(size * 0.36, 2), note=note)
 

@@ -10,10 +10,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.bench import document_markup
-from pipeline.synth.markup import parse_markup
-from pipeline.synth.text import font_dir, font_name
-from pipeline.synth.typeset import render_pdf
+from synth.bench import document_markup
+from synth.markup import parse_markup
+from synth.text import font_dir, font_name
+from synth.typeset import render_pdf
 
 PASSWORD = "secmine"
 SCAN_DPI = 100

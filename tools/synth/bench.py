@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from pipeline.synth.typeset import build
+from synth.typeset import build
 
 # fmt: off
 PARTNERS = (

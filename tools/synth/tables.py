@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Table, cell_lines
-from pipeline.synth.text import Line, TextEngine, Word, baseline
+from synth.markup import Table, cell_lines
+from synth.text import Line, TextEngine, Word, baseline
 
 if TYPE_CHECKING:
-    from pipeline.synth.typeset import Typesetter
+    from synth.typeset import Typesetter
 
 _NUMERIC = re.compile(r"^[-+–]?[\d.,\s%/]*\d[\d.,\s%/]*$")
 _PLACEHOLDERS = ("", "–", "-", "n/a", "..")
 HEADER_SHADE = 0.87
+ZEBRA_SHADE = 0.93
+SPACER_SHADE = 0.82
 RULE_GREY = 0.55
 EPS = 1e-6
 
@@ -206,7 +208,10 @@ class TableLayout:
         return 2 * self.pad_y + max(count, 1) * self.leading
 
     def _row_heights(self) -> list[float]:
-        heights = [self._lines_height(1) for _ in self.table.grid]
+        heights = [
+            round(0.6 * self.leading, 2) if r in self.table.spacers else self._lines_height(1)
+            for r in range(len(self.table.grid))
+        ]
         spanning = []
         for cell in self.cells.values():
             if cell.rowspan == 1:
@@ -275,6 +280,7 @@ class TableLayout:
                 if piece.row < self.header_rows:
                     canvas.rect(x, top - piece.height, self.width, piece.height, stroke=0, fill=1)
             canvas.setFillGray(0)
+        self._shade(canvas, x, placed)
         for cell, first in self._visible(placed):
             piece, top = placed[first]
             lines = cell.lines[piece.start : piece.stop] if cell.rowspan == 1 else cell.lines
@@ -285,6 +291,22 @@ class TableLayout:
             self._draw_grid(canvas, edges, placed)
         elif self.table.style == "rules":
             self._draw_rules(canvas, edges, placed)
+
+    def _shade(self, canvas: Canvas, x: float, placed: list[Placed]) -> None:
+        """Spacer rows in a darker grey; with zebra stripes, every other body row (or row group) light."""
+        striped = set()
+        if self.table.zebra:
+            body_groups = [g for g in self.groups() if g[0] not in self.table.spacers]
+            striped = {r for i, g in enumerate(body_groups) if i % 2 == 1 for r in g}
+        shaded = False
+        for piece, top in placed:
+            grey = SPACER_SHADE if piece.row in self.table.spacers else ZEBRA_SHADE if piece.row in striped else None
+            if grey is not None:
+                canvas.setFillGray(grey)
+                canvas.rect(x, top - piece.height, self.width, piece.height, stroke=0, fill=1)
+                shaded = True
+        if shaded:
+            canvas.setFillGray(0)
 
     def _visible(self, placed: list[Placed]) -> list[tuple[Cell, int]]:
         """Each cell seen in the placed pieces, with the index of the first piece it appears in."""
@@ -324,8 +346,11 @@ class TableLayout:
         top = placed[0][1]
         bottom = placed[-1][1] - placed[-1][0].height
         canvas.setLineWidth(0.9)
-        canvas.line(edges[0], top, edges[-1], top)
-        canvas.line(edges[0], bottom, edges[-1], bottom)
+        first, last = placed[0][0], placed[-1][0]
+        if self.table.part_rules or first.row < self.header_rows:
+            canvas.line(edges[0], top, edges[-1], top)
+        if self.table.part_rules or (last.row == len(self.table.grid) - 1 and last.stop is None):
+            canvas.line(edges[0], bottom, edges[-1], bottom)
         canvas.setLineWidth(0.45)
         header = [(p, y) for p, y in placed if p.row < self.header_rows]
         if header:
@@ -415,4 +440,4 @@ def place_table(ts: Typesetter, layout: TableLayout) -> tuple[list[int], list[in
             new_frame()
     flush(last=True)
     header = table.header_rows
-    return pages, [row_pages[r] for r in range(header, len(table.grid))]
+    return pages, [row_pages[r] for r in range(header, len(table.grid)) if r not in table.spacers]

@@ -6,11 +6,11 @@ writes broken inputs for robustness tests and ``make_bench_corpus`` a generated 
 
 from __future__ import annotations
 
-from pipeline.synth.bad import make_bad_pdfs
-from pipeline.synth.bench import make_bench_corpus
-from pipeline.synth.markup import SynthDoc, parse_markup
-from pipeline.synth.tables import LayoutError
-from pipeline.synth.typeset import build, render_pdf
+from synth.bad import make_bad_pdfs
+from synth.bench import make_bench_corpus
+from synth.markup import SynthDoc, parse_markup
+from synth.tables import LayoutError
+from synth.typeset import build, render_pdf
 
 __all__ = [
     "LayoutError",

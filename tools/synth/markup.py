@@ -7,13 +7,15 @@ import shlex
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-LAYOUTS = ("one_column", "two_column")
+LAYOUTS = ("one_column", "two_column", "three_column")
 FONTS = ("sans", "serif")
 NOTE_MODES = ("footnotes", "endnotes")
-MARKER_STYLES = ("superscript", "paren")
+MARKER_STYLES = ("superscript", "paren", "bracket")
 BULLETS = ("dash", "square")
 TABLE_STYLES = ("grid", "rules", "whitespace")
 FIRST_PAGE_NUMBER = ("", "bottom_center")
+MARGINS = ("normal", "narrow", "wide")
+PLACES = ("", "top", "bottom")
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -21,6 +23,7 @@ _MONTHS = (
 )  # fmt: skip
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _PAGE = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)mm$")
+PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 _INLINE = re.compile(r"\*\*|\*|\[\^([^\]\s]+)\]")
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s*(.*)$")
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
@@ -52,6 +55,10 @@ class Meta:
     indent_paragraphs: bool = False
     cover: str = ""
     imprint: str = ""
+    margins: str = "normal"
+    body_size: str = ""  # points; empty: chosen from the page and the columns
+    running: str = ""  # where the running text goes: top, bottom, or as written (header/footer)
+    page_numbers: str = ""  # top, bottom, or beside the running text
 
     def validate(self) -> None:
         """Raise ValueError when a choice is outside its allowed values."""
@@ -62,14 +69,19 @@ class Meta:
             "marker_style": MARKER_STYLES,
             "bullet": BULLETS,
             "page_number_first": FIRST_PAGE_NUMBER,
+            "margins": MARGINS,
+            "running": PLACES,
+            "page_numbers": PLACES,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: {getattr(self, name)!r} is not one of {allowed}")
         if self.date and not _DATE.match(self.date):
             raise ValueError(f"date: {self.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-        if self.page != "A4" and not _PAGE.match(self.page):
-            raise ValueError(f"page: {self.page!r} is neither A4 nor WxHmm")
+        if self.page not in PAGE_SIZES_MM and not _PAGE.match(self.page):
+            raise ValueError(f"page: {self.page!r} is none of {', '.join(PAGE_SIZES_MM)} or WxHmm")
+        if self.body_size and not re.fullmatch(r"\d+(?:\.\d+)?", self.body_size):
+            raise ValueError(f"body_size: {self.body_size!r} is not a number of points")
 
     @property
     def date_text(self) -> str:
@@ -84,10 +96,17 @@ class Meta:
         return " ".join([*parts, year])
 
     @property
-    def page_size_mm(self) -> tuple[float, float] | None:
-        """Width and height for a WxHmm page, None for A4."""
+    def page_size_mm(self) -> tuple[float, float]:
+        """Width and height of the page in millimetres."""
+        if self.page in PAGE_SIZES_MM:
+            return PAGE_SIZES_MM[self.page]
         match = _PAGE.match(self.page)
-        return (float(match.group(1)), float(match.group(2))) if match else None
+        assert match, self.page
+        return (float(match.group(1)), float(match.group(2)))
+
+    @property
+    def columns(self) -> int:
+        return LAYOUTS.index(self.layout) + 1
 
 
 @dataclass
@@ -147,6 +166,11 @@ class Table:
     row_rules: bool = False
     span_full: bool = False
     note: list[Span] | None = None
+    rotate: bool = False  # set on pages of its own, turned a quarter (a landscape table)
+    caption_below: bool = False
+    zebra: bool = False  # every other body row shaded
+    spacers: list[int] = field(default_factory=list)  # grid rows that are shaded empty spacer rows
+    part_rules: bool = True  # each part closed by a rule where the table breaks (rules style)
 
     @property
     def n_cols(self) -> int:
@@ -171,9 +195,27 @@ class Table:
                     owner[r].append((r, c))
         return owner
 
+    def printed(self) -> list[list[str]]:
+        """Cell texts as a reader sees them without rules between rows: a merged cell's text in
+        its first row and column span, blank in the rows below; spacer rows left out."""
+        owners = self.owners()
+        rows = []
+        for r, row in enumerate(owners):
+            if r in self.spacers:
+                continue
+            rows.append([cell_text(self.grid[orow][ocol]) if orow == r else "" for orow, ocol in row])
+        return rows
+
     def resolved(self) -> list[list[str]]:
-        """Cell texts with merged cells repeating their value, lines joined with newlines."""
-        return [[cell_text(self.grid[orow][ocol]) for orow, ocol in row] for row in self.owners()]
+        """Cell texts with merged cells repeating their value, lines joined with newlines.
+
+        Spacer rows print nothing and are left out."""
+        owners = self.owners()
+        return [
+            [cell_text(self.grid[orow][ocol]) for orow, ocol in row]
+            for r, row in enumerate(owners)
+            if r not in self.spacers
+        ]
 
 
 @dataclass
@@ -295,7 +337,7 @@ def _parse_table(info: str, lines: list[str]) -> Table:
             caption = word
         else:
             raise ValueError(f"unexpected table word {word!r}")
-    unknown = set(options) - {"widths", "repeat_header", "split_rows", "row_rules", "span"}
+    unknown = set(options) - {"widths", "repeat_header", "split_rows", "row_rules", "span", "caption", "zebra", "part_rules"}
     if unknown:
         raise ValueError(f"unknown table option(s): {', '.join(sorted(unknown))}")
 
@@ -330,7 +372,15 @@ def _parse_table(info: str, lines: list[str]) -> Table:
         split_rows=_flag(options.get("split_rows", "no")),
         row_rules=_flag(options.get("row_rules", "no")),
         span_full=options.get("span", "column") == "full",
+        rotate=options.get("span", "column") == "rotated",
+        caption_below=options.get("caption", "above") == "below",
+        zebra=_flag(options.get("zebra", "no")),
+        part_rules=_flag(options.get("part_rules", "yes")),
     )
+    if options.get("span", "column") not in ("column", "full", "rotated"):
+        raise ValueError(f"table {caption!r}: span= is column, full or rotated")
+    if options.get("caption", "above") not in ("above", "below"):
+        raise ValueError(f"table {caption!r}: caption= is above or below")
     table.owners()  # validates the merge marks early
     return table
 

@@ -13,9 +13,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.synth.markup import Box, Heading, Paragraph, Span, SynthDoc, Table, parse_file, plain_text
-from pipeline.synth.tables import EPS, LayoutError, TableLayout, place_table
-from pipeline.synth.text import Frag, Line, TextEngine, Word, baseline
+from synth.markup import Box, Heading, Paragraph, Span, SynthDoc, Table, parse_file, plain_text
+from synth.tables import EPS, LayoutError, TableLayout, place_table
+from synth.text import Frag, Line, TextEngine, Word, baseline
 
 BAND_COLOUR = (0.10, 0.26, 0.45)
 BOX_COLOUR = (0.89, 0.92, 0.96)
@@ -24,6 +24,7 @@ NOTE_GAP = 1.5
 BAND_PAD = 8.0  # series and date keep this far from the ends of the band
 BAND_GAP = 12.0  # and at least this far from each other
 BAND_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0)  # type sizes tried in the band before the series wraps
+MARGINS = {"normal": (0.095, 0.08, 0.075), "narrow": (0.07, 0.065, 0.065), "wide": (0.13, 0.095, 0.09)}
 _CAPTION_LABEL = re.compile(r"^((?:Table|Figure|Chart|Box)\s+[\w.]+[.:]?)\s+(.*)$")
 
 
@@ -42,9 +43,15 @@ class Geometry:
     @classmethod
     def for_doc(cls, doc: SynthDoc) -> Geometry:
         size = doc.meta.page_size_mm
-        width, height = (size[0] * mm, size[1] * mm) if size else A4
-        columns = 2 if doc.meta.layout == "two_column" else 1
-        return cls(width, height, 0.095 * width, 0.08 * height, 0.075 * height, columns, 0.03 * width)
+        width, height = (size[0] * mm, size[1] * mm) if doc.meta.page != "A4" else A4
+        columns = doc.meta.columns
+        side, top, bottom = MARGINS[doc.meta.margins]
+        gutter = 0.03 * width if columns < 3 else 0.025 * width
+        return cls(width, height, side * width, top * height, bottom * height, columns, gutter)
+
+    def landscape(self) -> Geometry:
+        """The same page turned a quarter: one column across the long side."""
+        return Geometry(self.height, self.width, self.top, self.side, self.side, 1, self.gutter)
 
     @property
     def text_width(self) -> float:
@@ -72,9 +79,12 @@ class Sizes:
 
     @classmethod
     def for_doc(cls, doc: SynthDoc, geometry: Geometry) -> Sizes:
-        body = 9.5 if geometry.columns == 2 else 10.5
+        body = {1: 10.5, 2: 9.5}.get(geometry.columns, 9.0)
         small_page = geometry.width < 500
-        return cls(body - 0.5 if small_page else body, title=24.0 if small_page else 26.0)
+        body = body - 0.5 if small_page else body
+        if doc.meta.body_size:
+            body = float(doc.meta.body_size)
+        return cls(body, title=24.0 if small_page else 26.0)
 
     @property
     def leading(self) -> float:
@@ -126,7 +136,7 @@ class Typesetter:
         self.doc = doc
         self.meta = doc.meta
         self.canvas = canvas
-        self.geo = Geometry.for_doc(doc)
+        self.geo = self.portrait = Geometry.for_doc(doc)
         self.sizes = Sizes.for_doc(doc, self.geo)
         self.engine = TextEngine(
             "sans" if self.meta.font == "sans" else "serif",
@@ -200,6 +210,10 @@ class Typesetter:
             self.fresh = True
 
     def _begin_page(self) -> None:
+        rotated = self.geo.width > self.geo.height and self.portrait.width < self.portrait.height
+        self.canvas.setPageRotation(90 if rotated else 0)
+        if rotated:  # draw across the long side; a viewer turns the page to read it
+            self.canvas.transform(0, 1, -1, 0, self.geo.height, 0)
         self.page += 1
         self.col = 0
         self.top = self.y = self.geo.body_top
@@ -241,21 +255,30 @@ class Typesetter:
                 canvas.drawCentredString(geo.width / 2, footer_y, number)
             return
         header, footer = self.meta.running_header, self.meta.running_footer
+        if self.meta.running:  # the running text moved to the chosen edge
+            text = header or footer
+            header, footer = (text, "") if self.meta.running == "top" else ("", text)
+        places = {self.meta.page_numbers} if self.meta.page_numbers else {"top" if header else "", "bottom" if footer else ""}
+        if not places - {""}:
+            places = {"bottom"}
+        head_y = geo.body_top + 16
         if header:
-            head_y = geo.body_top + 16
             canvas.setFont(self.engine.font(italic=True), 8)
             canvas.drawString(geo.side, head_y, header)
             canvas.setFont(font, 8)
-            canvas.drawRightString(geo.width - geo.side, head_y, number)
+            if "top" in places:
+                canvas.drawRightString(geo.width - geo.side, head_y, number)
             canvas.setLineWidth(0.4)
             canvas.line(geo.side, head_y - 4, geo.width - geo.side, head_y - 4)
             self._note_running(header)
         if footer:
             canvas.drawString(geo.side, footer_y, footer)
-            canvas.drawRightString(geo.width - geo.side, footer_y, number)
+            if "bottom" in places:
+                canvas.drawRightString(geo.width - geo.side, footer_y, number)
             self._note_running(footer)
-        if not header and not footer:
-            canvas.drawCentredString(geo.width / 2, footer_y, number)
+        for place, text, y in (("top", header, head_y), ("bottom", footer, footer_y)):
+            if place in places and not text:
+                canvas.drawCentredString(geo.width / 2, y, number)
 
     def _note_running(self, text: str) -> None:
         if text not in self.running:
@@ -264,7 +287,7 @@ class Typesetter:
     # --- footnotes ----------------------------------------------------------------------
 
     def _note_hang(self) -> float:
-        sample = "(00)" if self.meta.marker_style == "paren" else "00"
+        sample = {"paren": "(00)", "bracket": "[00]"}.get(self.meta.marker_style, "00")
         return self.engine.width(sample, self.engine.font(), self.sizes.note) + 2.5
 
     def _note_lines(self, key: str) -> list[Line]:
@@ -320,8 +343,9 @@ class Typesetter:
         self.notes_height = 0.0
 
     def _draw_note_marker(self, key: str, x: float, base: float) -> None:
-        if self.meta.marker_style == "paren":
-            frag = Frag(f"({key})", self.engine.font(), self.sizes.note)
+        if self.meta.marker_style in ("paren", "bracket"):
+            label = f"({key})" if self.meta.marker_style == "paren" else f"[{key}]"
+            frag = Frag(label, self.engine.font(), self.sizes.note)
         else:
             frag = self.engine.marker(key, self.sizes.note + 1.5)
         self.engine.draw_word(self.canvas, Word([frag]), x, base)
@@ -653,13 +677,18 @@ class Typesetter:
     def _table(self, table: Table) -> None:
         sizes = self.sizes
         self.skip(self._space_before("table"))
-        if table.span_full:
+        if table.rotate:
+            self._enter_landscape()
+        elif table.span_full:
             self._enter_full_width()
         layout = TableLayout(table, self.width, self.engine, sizes.table, sizes.table_leading)
         caption = self._caption_lines(table.caption, sizes.body) if table.caption else []
         gap = 0.4 * sizes.leading
-        self.make_room(len(caption) * sizes.leading + gap + layout.first_height())
-        if caption:
+        if table.caption_below:
+            self.make_room(layout.first_height())
+        else:
+            self.make_room(len(caption) * sizes.leading + gap + layout.first_height())
+        if caption and not table.caption_below:
             block = {"kind": "caption", "text": table.caption}
             self.place_lines(caption, sizes.body, sizes.leading, justify=False, block=block)
             self.advance(gap)
@@ -674,24 +703,48 @@ class Typesetter:
         self.blocks.append(block)
         block["pages"], block["row_pages"] = place_table(self, layout)
         block["page"] = block["pages"][0]
+        if caption and table.caption_below:
+            self.skip(gap)
+            self.make_room(len(caption) * sizes.leading)  # a caption is never cut by a break
+            block = {"kind": "caption", "text": table.caption}
+            self.place_lines(caption, sizes.body, sizes.leading, justify=False, block=block)
         if table.note:
             self.skip(0.3 * sizes.leading)
             words = self.engine.words(table.note, sizes.table, italic=True)
             lines = self.engine.break_lines(words, self.width)
             note = {"kind": "caption", "text": plain_text(table.note)}
             self.place_lines(lines, sizes.table, sizes.table_leading, justify=False, block=note)
-        if table.span_full:
+        if table.rotate:
+            self._leave_landscape()
+        elif table.span_full:
             self._leave_full_width(0.9 * sizes.leading)
         self.prev = "table"
 
+    def _enter_landscape(self) -> None:
+        """Pages of their own, turned a quarter (/Rotate 90), for a table wider than the text."""
+        self._close_column()
+        self.canvas.showPage()
+        self.portrait = self.geo
+        self.geo = self.geo.landscape()
+        self._begin_page()
+        self.full = True
+
+    def _leave_landscape(self) -> None:
+        self._close_column()
+        self.canvas.showPage()
+        self.geo = self.portrait
+        self.full = False
+        self._begin_page()
+
     def _endnotes(self) -> None:
         sizes, engine = self.sizes, self.engine
-        self._heading(Heading(1, "References"), 2 * sizes.note_leading)
-        label = "(00) "
+        self._heading(Heading(1, "Notes"), 2 * sizes.note_leading)
+        label = "[00] " if self.meta.marker_style == "bracket" else "(00) "
         hang = engine.width(label, engine.font(), sizes.note)
         for key in self.note_order:
             spans = self.doc.footnotes[key]
-            marker = Word([Frag(f"({key})", engine.font(), sizes.note)])
+            label = f"[{key}]" if self.meta.marker_style == "bracket" else f"({key})"
+            marker = Word([Frag(label, engine.font(), sizes.note)])
             words = [marker, *engine.words(spans, sizes.note)]
             lines = engine.break_lines(words, self.width, rest_indent=hang)
             block = {"kind": "reference", "marker": key, "text": plain_text(spans)}
