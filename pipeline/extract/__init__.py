@@ -29,10 +29,3 @@ def extract_document(result: IngestResult, batch_size: int = 64) -> list[Mention
     for passage, doc in zip(passages, docs):
         mentions.extend(find_mentions(doc, passage.doc_id, passage.passage_id, result.document.pub_date, model))
     return mentions
-
-
-def extract_many(results: Iterable[IngestResult], workers: int = 2) -> list[list[Mention]]:
-    """Mentions per document, on ``workers`` processes that each load the model once."""
-    from pipeline.io import process_map
-
-    return process_map(extract_document, list(results), workers)
