@@ -247,7 +247,8 @@ def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[str],
     return texts, np.array(labels, dtype=int).reshape(-1, len(DOMAINS))
 
 
-def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None) -> dict:
+def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None,
+                      trust_model: bool = False) -> dict:
     """Per-domain precision, recall and F1 of the saved model on a labelled file."""
     from pipeline.classify import load_model
 
@@ -259,6 +260,6 @@ def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | 
         texts, labels = load_referenced(path, texts_dir)
     else:
         raise LabelError(f"{Path(path).name}: no 'text' column; give the folder holding the texts (--texts)")
-    model = load_model(model_dir)
+    model = load_model(model_dir, trust=trust_model)
     predicted = np.array([[int(d in row) for d in DOMAINS] for row in model.predict(texts)], dtype=int)
     return per_domain_scores(labels, predicted.reshape(-1, len(DOMAINS)))
