@@ -386,3 +386,15 @@ def test_shared_pool_is_replaced_when_code_or_models_change():
     assert second is not first and not any(first._slots)
     assert second.call(divmod, (7, 2), timeout=30) == (3, 1)
     stop_shared_pool()
+
+
+def test_a_deployment_run_plans_inside_the_flow(prefect, tmp_path):
+    """`secmine serve` runs `run_flow` from its parameters alone: it plans, locks and commits itself."""
+    from pipeline.flows import run_flow
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+    report = run_flow([str(folder)], str(tmp_path / "out"), workers=1, progress=False)
+    assert report.processed == [EXTRA[0]] and (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out" / ".staging").exists()
