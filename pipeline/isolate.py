@@ -1,10 +1,10 @@
-"""Long-lived worker processes whose calls can be cut short: the hard per-document time limit.
+"""Worker processes the parent can kill: the one way secmine runs a document outside its own process.
 
-Ingestion checks its clock between pages; a document that hangs inside a library call, or
-crashes the interpreter, can only be stopped by killing the process that runs it. A worker is
-a separate Python started with ``subprocess`` (allowed inside Dask's daemonic worker processes,
-where ``multiprocessing`` may not start children); it loads the models once, then runs the
-calls sent over a pipe until the pipe closes or its parent goes away.
+A worker is a child Python (``subprocess``: it may start inside a Dask worker too) that loads the
+models once, then serves calls sent over a pipe. The parent waits for each answer under a wall-clock
+limit and a resident-memory limit (the worker also caps its own address space); a worker past either,
+or one that dies, is replaced by a fresh one and the caller gets ``CallTimeout``, ``MemoryLimit`` or
+``WorkerLost`` with the reason.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import atexit
 import os
 import queue
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,215 +23,200 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-# How long a fresh worker may take to import the stages and load the models.
-START_TIMEOUT_S = 600.0
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+START_TIMEOUT_S = 600.0  # how long a fresh worker may take to import the stages and load the models
+POLL_S = 0.2  # how often the parent looks at a busy worker's memory
 
 
 class WorkerLost(RuntimeError):
-    """The worker process died before it answered."""
+    """The worker process died before it answered; the message says how."""
 
 
 class CallTimeout(WorkerLost):
     """The call ran past its time limit and the worker was killed."""
 
 
+class MemoryLimit(WorkerLost):
+    """The worker grew past its memory limit and was killed (or failed to allocate)."""
+
+
 class CallFailed(RuntimeError):
     """The call raised in the worker; the message carries the worker's exception."""
+
+
+def _memory_mb(pid: int | str, field: int = 1) -> float:
+    """A process's resident (field 1) or virtual (field 0) memory, from /proc (0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[field]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class Worker:
     """One child Python serving calls; ``warm_up`` (a function and its arguments) runs first."""
 
-    def __init__(self, warm_up: tuple[Callable, tuple] | None = None):
-        job_read, job_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.isolate", str(job_read), str(reply_write)],
-                pass_fds=(job_read, reply_write), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            )
-        finally:
-            os.close(job_read)
-            os.close(reply_write)
-        self._send = Connection(job_write, readable=False)
-        self._recv = Connection(reply_read, writable=False)
-        self._warming = False
+    def __init__(self, warm_up: tuple[Callable, tuple] | None = None, memory_mb: int | None = None):
+        (job_read, job_write), (reply_read, reply_write) = os.pipe(), os.pipe()
+        root = str(Path(__file__).resolve().parents[1])
+        self.memory_mb, self.stderr = memory_mb, tempfile.TemporaryFile(prefix="secmine-worker-")  # tells a crash
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.isolate", str(job_read), str(reply_write), str(memory_mb or 0)],
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)},
+            pass_fds=(job_read, reply_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        os.close(job_read), os.close(reply_write)
+        self._send, self._recv = Connection(job_write, readable=False), Connection(reply_read, writable=False)
+        self._warming = warm_up is not None
         if warm_up is not None:
             self._send.send(warm_up)
-            self._warming = True
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def call(self, function: Callable, args: tuple, timeout: float | None) -> Any:
-        """``function(*args)`` in the worker; kill it when it takes longer than ``timeout`` seconds."""
+        """``function(*args)`` in the worker; killed past ``timeout`` seconds or its memory limit."""
         if self._warming:
             self._warming = False
             self._wait(START_TIMEOUT_S)  # a failed warm-up shows again in the call itself
+        self.stderr.seek(0)
+        self.stderr.truncate()
         self._send.send((function, args))
-        ok, value = self._wait(timeout)
-        if not ok:
+        status, value = self._wait(timeout)
+        if status == "memory":
+            self.stop(kill=True)
+            raise MemoryLimit(f"memory limit {self.memory_mb} MB ({value})")
+        if status != "ok":
             raise CallFailed(value)
         return value
 
-    def _wait(self, timeout: float | None) -> tuple[bool, Any]:
-        try:
-            ready = self._recv.poll(timeout)
-        except (EOFError, OSError):
-            ready = True
-        if not ready:
-            self.kill()
-            raise CallTimeout(f"took longer than {timeout:.0f} s")
+    def _wait(self, timeout: float | None) -> tuple[str, Any]:
+        deadline = time.monotonic() + (START_TIMEOUT_S if timeout is None else timeout)
+        while not self._ready(max(0.0, min(POLL_S, deadline - time.monotonic()))):
+            if self.memory_mb and _memory_mb(self.process.pid) > self.memory_mb:
+                self.stop(kill=True)
+                raise MemoryLimit(f"memory limit {self.memory_mb} MB")
+            if time.monotonic() >= deadline:
+                self.stop(kill=True)
+                raise CallTimeout(f"timeout after {timeout or START_TIMEOUT_S:g} s")
         try:
             return self._recv.recv()
         except (EOFError, OSError):
             code = self.process.wait()
-            self.close()
-            reason = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-            raise WorkerLost(f"worker process died ({reason})") from None
+            self.stop()
+            self.stderr.seek(0)
+            last = [ln.strip() for ln in self.stderr.read()[-4000:].decode("utf-8", "replace").splitlines() if ln.strip()][-1:]
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            raise WorkerLost(": ".join(["worker crashed", how, *last])) from None
 
-    def kill(self) -> None:
-        if self.alive:
-            self.process.kill()
-        self.process.wait()
-        self.close()
-
-    def close(self) -> None:
-        """Close the pipes; an idle worker then exits by itself."""
-        for conn in (self._send, self._recv):
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self.close()
+    def _ready(self, wait: float) -> bool:
         try:
-            self.process.wait(timeout)
+            return self._recv.poll(wait)
+        except (EOFError, OSError):
+            return True
+
+    def stop(self, kill: bool = False) -> None:
+        """Close the pipes (an idle worker then exits by itself), or kill it."""
+        self._send.close(), self._recv.close()
+        if kill and self.alive:
+            self.process.kill()
+        try:
+            self.process.wait(5)
         except subprocess.TimeoutExpired:
-            self.kill()
+            self.process.kill()
+            self.process.wait()
 
 
 class WorkerPool:
-    """Up to ``size`` workers shared by threads; a worker that times out or dies is replaced."""
+    """Up to ``size`` workers shared by threads; a worker that is killed or dies is replaced."""
 
-    def __init__(self, size: int, warm_up: tuple[Callable, tuple] | None = None):
-        self.warm_up = warm_up
-        self._slots: list[Worker | None] = []
-        self._idle: queue.LifoQueue[int] = queue.LifoQueue()
-        self._lock = threading.Lock()
+    def __init__(self, size: int, warm_up: tuple[Callable, tuple] | None = None, memory_mb: int | None = None):
+        self.config, self._slots, self._idle = (warm_up, memory_mb), [], queue.LifoQueue()
         self.resize(size)
 
     def resize(self, size: int) -> None:
         """Allow at least ``size`` workers at once."""
-        with self._lock:
-            while len(self._slots) < size:
-                self._slots.append(None)
-                self._idle.put(len(self._slots) - 1)
+        while len(self._slots) < size:
+            self._slots.append(None)
+            self._idle.put(len(self._slots) - 1)
 
-    def start(self, count: int | None = None) -> None:
-        """Start idle workers now (they load the models while the caller does other things)."""
-        with self._lock:
-            for index in range(min(count or len(self._slots), len(self._slots))):
-                if self._slots[index] is None or not self._slots[index].alive:
-                    self._slots[index] = Worker(self.warm_up)
+    def start(self, count: int) -> None:
+        """Start ``count`` workers now (they load the models while the caller does other things)."""
+        for index in range(min(count, len(self._slots))):
+            if self._slots[index] is None or not self._slots[index].alive:
+                self._slots[index] = Worker(*self.config)
 
     def call(self, function: Callable, args: tuple, timeout: float | None = None) -> Any:
         index = self._idle.get()
         try:
-            worker = self._slots[index]
-            if worker is None or not worker.alive:
-                worker = self._slots[index] = Worker(self.warm_up)
-            try:
-                return worker.call(function, args, timeout)
-            except WorkerLost:
-                self._slots[index] = None
-                raise
+            if self._slots[index] is None or not self._slots[index].alive:
+                self._slots[index] = Worker(*self.config)
+            return self._slots[index].call(function, args, timeout)
         finally:
             self._idle.put(index)
 
     def stop(self) -> None:
-        with self._lock:
-            workers = [w for w in self._slots if w is not None]
-            self._slots = [None] * len(self._slots)
+        workers, self._slots = [w for w in self._slots if w is not None], [None] * len(self._slots)
         for worker in workers:
             worker.stop()
 
 
-_POOL: WorkerPool | None = None
+_POOL: list[WorkerPool] = []  # this process's pool: its workers outlive a run, so the models stay loaded
 _POOL_LOCK = threading.Lock()
 
 
-def shared_pool(size: int, warm_up: tuple[Callable, tuple] | None = None) -> WorkerPool:
-    """This process's pool, grown to ``size``; workers outlive a run so the models stay loaded.
-
-    A different ``warm_up`` (other models, or code that changed since) replaces the pool, so that
-    no worker keeps serving what it loaded before.
-    """
-    global _POOL
+def shared_pool(size: int, warm_up: tuple[Callable, tuple] | None = None, memory_mb: int | None = None) -> WorkerPool:
+    """This process's pool, grown to ``size``; another ``warm_up`` (other models or code) or memory
+    limit replaces it, and its workers stop at exit."""
     with _POOL_LOCK:
-        stale = _POOL if _POOL is not None and _POOL.warm_up != warm_up else None
-        if _POOL is None or stale is not None:
-            if _POOL is None:
-                atexit.register(stop_shared_pool)
-            _POOL = WorkerPool(size, warm_up)
-        else:
-            _POOL.resize(size)
-        pool = _POOL
-    if stale is not None:
-        stale.stop()
-    return pool
+        if not _POOL or _POOL[0].config != (warm_up, memory_mb):
+            stop_shared_pool()
+            _POOL.append(WorkerPool(size, warm_up, memory_mb))
+            atexit.register(stop_shared_pool)
+        _POOL[0].resize(size)
+        return _POOL[0]
 
 
 def stop_shared_pool() -> None:
     """Stop this process's workers (their resource use then counts as reaped children)."""
-    global _POOL
-    with _POOL_LOCK:
-        pool, _POOL = _POOL, None
-    if pool is not None:
-        pool.stop()
+    while _POOL:
+        _POOL.pop().stop()
 
 
 def watch_parent(parent: int) -> None:
     """Exit when the parent goes away, even in the middle of a call."""
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)
+    while os.getppid() == parent:
         time.sleep(1.0)
+    os._exit(1)
 
 
-def _serve(job_fd: int, reply_fd: int) -> None:
-    import signal
+def _serve(job_fd: int, reply_fd: int, memory_mb: int) -> None:
+    import resource
     import traceback
 
-    # Ctrl-C is for the parent, which then closes the pipes; a worker just finishes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    jobs = Connection(job_fd, writable=False)
-    replies = Connection(reply_fd, readable=False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which then closes the pipes
+    jobs, replies = Connection(job_fd, writable=False), Connection(reply_fd, readable=False)
     threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
     while True:
         try:
             function, args = jobs.recv()
         except (EOFError, OSError):
             return
-        except Exception as exc:  # an unpicklable request: answer, keep serving
-            replies.send((False, f"cannot read the call: {type(exc).__name__}: {exc}"))
-            continue
         try:
-            reply = (True, function(*args))
+            reply = ("ok", function(*args))
+        except MemoryError:
+            replies.send(("memory", "out of memory"))
+            os._exit(3)
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the caller
             last = traceback.extract_tb(exc.__traceback__)[-1:]
-            where = f" ({Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-            reply = (False, f"{type(exc).__name__}: {exc}{where}")
+            reply = ("error", f"{type(exc).__name__}: {exc}" + "".join(f" ({Path(f.filename).name}:{f.lineno})" for f in last))
         try:
             replies.send(reply)
         except Exception as exc:
-            replies.send((False, f"cannot send the result: {type(exc).__name__}: {exc}"))
+            replies.send(("error", f"cannot send the result: {type(exc).__name__}: {exc}"))
+        if memory_mb and sys.platform == "linux":  # once, after the warm-up: the models are not counted
+            resource.setrlimit(resource.RLIMIT_AS, (int((_memory_mb("self", 0) + memory_mb) * 2**20), resource.RLIM_INFINITY))
+            memory_mb = 0
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

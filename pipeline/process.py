@@ -1,95 +1,22 @@
-"""One document through every per-document stage, and the bookkeeping that makes runs incremental.
+"""Documents through the stages in killable workers, and the planning that makes runs incremental.
 
-``process_document`` is the chain ingest → extract → classify → facts as plain functions, usable
-without Prefect. ``plan_documents`` gives each input its cache keys (``pipeline/cache.py``);
-``run_job`` does one document's missing work and stores it; ``collect_records`` reads every
-document's records back, in input order, for the output files.
+``plan_documents`` keys each input (``pipeline/cache.py``); ``run_isolated`` does a document's
+missing work (``run_job``) in a worker (``pipeline/isolate.py``) that stores the result at once;
+``run`` is ``secmine run`` and ``ingest``: checks, lock, one plan, workers started, then the flow.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import (
-    CACHE_DIR,
-    CodeVersions,
-    ResultStore,
-    document_key,
-    file_hash,
-    ingest_key,
-)
-from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
+from pipeline.cache import CACHE_DIR, ResultStore, code_versions, document_key, ingest_key
+from pipeline.io import display_name, file_hash, safe_text
+from pipeline.records import Document
 from pipeline.settings import Settings
-
-
-@dataclass
-class DocumentRecords:
-    """Everything the per-document stages produce for one input file."""
-
-    document: Document
-    passages: list[Passage] = field(default_factory=list)
-    tables: list[SourceTable] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
-    scores: list = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-
-
-def default_model_dir() -> Path:
-    from pipeline.classify import DEFAULT_MODEL_DIR
-
-    return Path(DEFAULT_MODEL_DIR)
-
-
-def analyse_document(result: IngestResult, model) -> tuple[list[Mention], list, list[Fact]]:
-    """Mentions, domain scores and cooperation facts of one ingested document."""
-    from pipeline.classify import classify_passages
-    from pipeline.extract import extract_document
-    from pipeline.facts import extract_facts
-    from pipeline.facts.document import describe_document
-
-    if result.document.status != "ok":
-        return [], [], []
-    mentions = extract_document(result)
-    profile = describe_document(result, mentions)  # the document's type decides its passages' thresholds
-    scores = classify_passages(result.passages, model, profile)
-    facts = extract_facts(result, mentions, scores)
-    return mentions, scores, facts
-
-
-def process_document(path: str | Path, settings: Settings | None = None, model_dir: str | Path | None = None) -> DocumentRecords:
-    """One file through ingest, extract, classify and facts; a bad file gives a failed Document."""
-    from pipeline.classify import load_model
-    from pipeline.ingest import ingest_file
-
-    result = ingest_file(path, Settings.resolve(settings))
-    mentions, scores, facts = analyse_document(result, load_model(Path(model_dir or default_model_dir())))
-    return DocumentRecords(result.document, result.passages, result.tables, mentions, scores, facts)
-
-
-def warm_up(model_dir: str, code_version: str = "") -> None:
-    """Load spaCy and the classifier (once per process) before the first document arrives.
-
-    ``code_version`` is not used here: it tells worker pools of different code or models apart.
-    """
-    import pipeline.ingest.pdf
-    import pipeline.ingest.textdoc  # noqa: F401
-    from pipeline.classify import load_model
-    from pipeline.extract.nlp import load_nlp
-
-    load_nlp()
-    load_model(Path(model_dir))
-
-
-def hard_timeout_s(settings: Settings) -> float:
-    """The wall-clock limit after which a document's worker is killed.
-
-    Ingestion stops itself after ``doc_timeout_s`` (checked between pages); extraction and
-    classification get as long again, plus a minute for loading the models in a new worker.
-    """
-    return 2 * settings.doc_timeout_s + 60
+from pipeline.stages import DocumentRecords, analyse_document, process_document, warm_up  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -97,15 +24,15 @@ class DocumentJob:
     """One input file with its cache keys and what processing it needs."""
 
     path: str
-    name: str
+    name: str  # the file name as it is shown: undecodable bytes escaped
     sha256: str
     ingest_key: str
     key: str
     settings: dict[str, Any]
     model_dir: str
     cache_dir: str
-    timeout_s: float
     analyse: bool = True
+    trust_model: bool = False
     code_version: str = ""
 
 
@@ -119,129 +46,190 @@ class DocumentOutcome:
     cached: bool = False
 
 
+class Plan:
+    """A run's jobs in input order, and those not stored yet (not sent to Prefect's API: no __dict__)."""
+
+    __slots__ = ("jobs", "todo")
+
+    def __init__(self, jobs: list[DocumentJob]):
+        stored = [ResultStore(j.cache_dir).has_document(j.ingest_key, j.key) if j.analyse
+                  else ResultStore(j.cache_dir).has_ingest(j.key) for j in jobs]  # failed documents never are
+        self.jobs, self.todo = jobs, [j for j, done in zip(jobs, stored) if not done]
+
+    def outcomes(self, done: dict[int, DocumentOutcome]) -> list[DocumentOutcome]:
+        return [done.get(id(j)) or DocumentOutcome(j, Document(j.sha256[:16], j.name), cached=True) for j in self.jobs]
+
+
 def plan_documents(paths: list[Path], out_dir: str | Path, settings: Settings, model_dir: str | Path | None = None,
-                   analyse: bool = True) -> list[DocumentJob]:
-    """A job per file, in input order, keyed on the file's bytes, the settings and the code version."""
-    model_dir = str(Path(model_dir or default_model_dir()))
-    versions = CodeVersions.current(model_dir)
-    cache_dir = str(Path(out_dir) / CACHE_DIR)
-    jobs = []
-    for path in paths:
-        path = Path(path)
-        sha = file_hash(path)
-        ingest = ingest_key(sha, path.name, settings, versions)
-        key = document_key(ingest, versions) if analyse else ingest
-        jobs.append(DocumentJob(str(path), path.name, sha, ingest, key, settings.to_dict(), model_dir, cache_dir,
-                                hard_timeout_s(settings), analyse, f"{versions.ingest}:{versions.analysis}"))
-    return jobs
+                   analyse: bool = True, trust_model: bool = False) -> Plan:
+    """A job per file, keyed on the file's bytes, the settings and the code version."""
+    from pipeline.classify import DEFAULT_MODEL_DIR
+
+    model_dir = str(Path(model_dir or DEFAULT_MODEL_DIR))
+    versions, jobs = code_versions(model_dir), []
+    for path in map(Path, paths):
+        name, sha = display_name(path), file_hash(path)
+        ingest = ingest_key(sha, name, settings, versions)
+        jobs.append(DocumentJob(str(path), name, sha, ingest, document_key(ingest, versions) if analyse else ingest,
+                                settings.to_dict(), model_dir, str(Path(out_dir) / CACHE_DIR), analyse, trust_model,
+                                ":".join(versions)))
+    return Plan(jobs)
 
 
-def is_done(job: DocumentJob) -> bool:
-    """Whether the job's results are already stored (failed documents never are)."""
-    store = ResultStore(job.cache_dir)
-    if job.analyse:
-        return store.has_document(job.ingest_key, job.key)
-    return store.has_ingest(job.ingest_key)
-
-
-def run_job(job: DocumentJob) -> DocumentOutcome:
+def run_job(job: DocumentJob) -> Document:
     """Do and store whatever the job's document still needs; never raises for a bad document."""
     from pipeline.classify import load_model
     from pipeline.ingest import ingest_file
 
-    start = time.perf_counter()
     store = ResultStore(job.cache_dir)
     result = store.load_ingest(job.ingest_key)
     if result is None:
         result = ingest_file(job.path, Settings.resolve(job.settings))
+        result.document = named(result.document, job)
         if result.document.status == "failed":
-            return DocumentOutcome(job, result.document, time.perf_counter() - start)
+            return result.document
         store.save_ingest(job.ingest_key, result)
     if job.analyse:
         try:
-            mentions, scores, facts = analyse_document(result, load_model(Path(job.model_dir)))
+            analysis = analyse_document(result, load_model(Path(job.model_dir), trust=job.trust_model))
         except Exception as exc:  # one document's bug must not stop the batch; it is retried next run
-            return DocumentOutcome(job, failed_document(job, f"extraction failed: {type(exc).__name__}: {exc}"),
-                                   time.perf_counter() - start)
-        store.save_analysis(job.key, mentions, scores, facts)
-    return DocumentOutcome(job, result.document, time.perf_counter() - start)
+            return failed_document(job, f"extraction failed: {type(exc).__name__}: {exc}")
+        store.save_analysis(job.key, *analysis)
+    return result.document
+
+
+def named(document: Document, job: DocumentJob) -> Document:
+    """The document under this job's file name and path, every text field writable as UTF-8."""
+    return document.replace(source=job.name, path=safe_text(job.path), title=safe_text(document.title),
+                            error=safe_text(document.error), warnings=[safe_text(w) for w in document.warnings])
 
 
 def failed_document(job: DocumentJob, reason: str) -> Document:
     """A failed Document for a job whose work did not finish; the error names the file."""
     return Document(doc_id=job.sha256[:16], source=job.name, title=Path(job.name).stem, status="failed",
-                    error=f"{job.name}: {' '.join(reason.split())}", path=job.path, format=Path(job.name).suffix.lower().lstrip("."),
-                    sha256=job.sha256)
+                    error=f"{job.name}: {' '.join(reason.split())}", path=safe_text(job.path),
+                    format=Path(job.name).suffix.lower().lstrip("."), sha256=job.sha256)
 
 
-def cached_outcome(job: DocumentJob) -> DocumentOutcome:
-    return DocumentOutcome(job, Document(doc_id=job.sha256[:16], source=job.name, path=job.path), cached=True)
+def worker_pool(job: DocumentJob, size: int):
+    """The process's worker pool for jobs like ``job``: same models, code and memory limit."""
+    from pipeline.isolate import shared_pool
+
+    warm = (warm_up, (job.model_dir if job.analyse else None, job.trust_model, job.code_version))
+    return shared_pool(size, warm, Settings.resolve(job.settings).worker_memory_mb)
+
+
+def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
+    """``run_job`` in a worker killed past the job's time or memory limit; a document so stopped
+    comes back failed with the reason (and is not stored), and a fresh worker takes the next."""
+    from pipeline.isolate import CallFailed, WorkerLost
+
+    start = time.perf_counter()
+    try:
+        document = worker_pool(job, pool_size).call(run_job, (job,), Settings.resolve(job.settings).worker_timeout_s)
+    except WorkerLost as exc:
+        document = failed_document(job, f"{exc} (settings worker_timeout_s, worker_memory_mb)")
+    except CallFailed as exc:
+        document = failed_document(job, f"unexpected {exc}")
+    return DocumentOutcome(job, document, time.perf_counter() - start)
 
 
 def collect_records(outcomes: list[DocumentOutcome]) -> list[DocumentRecords]:
     """Every document's records, in the outcomes' order: failed ones as their Document only."""
     collected = []
     for outcome in outcomes:
-        job = outcome.job
+        job, store = outcome.job, ResultStore(outcome.job.cache_dir)
+        result = store.load_ingest(job.ingest_key) if outcome.document.status != "failed" else None
+        analysis = store.load_analysis(job.key) if job.analyse and result else ([], [], [])
         if outcome.document.status == "failed":
             collected.append(DocumentRecords(outcome.document))
-            continue
-        store = ResultStore(job.cache_dir)
-        result = store.load_ingest(job.ingest_key)
-        analysis = store.load_analysis(job.key) if job.analyse else ([], [], [])
-        if result is None or analysis is None:
-            collected.append(DocumentRecords(failed_document(job, "its stored results went missing; run again")))
-            continue
-        # The stored Document may come from a copy of the file elsewhere: name this one; its type
-        # and signatories are read again from its passages and mentions (no parse needed).
-        document = result.document.replace(path=job.path, source=job.name)
-        if job.analyse and document.status == "ok":
-            from pipeline.facts.document import describe_document
+        elif result is None or analysis is None:
+            collected.append(DocumentRecords(failed_document(job, "its stored results were damaged; run again")))
+        else:  # the stored Document may come from a copy of the file elsewhere: name this one
+            document = named(result.document, job)
+            if job.analyse and document.status == "ok":  # type and signatories read again (no parse needed)
+                from pipeline.facts.document import describe_document
 
-            profile = describe_document(result, analysis[0])
-            document = document.replace(doc_type=profile.doc_type, signatories=profile.signatory_names)
-        collected.append(DocumentRecords(document, result.passages, result.tables, *analysis))
+                profile = describe_document(result, analysis[0])
+                document = document.replace(doc_type=profile.doc_type, signatories=profile.signatory_names)
+            collected.append(DocumentRecords(document, result.passages, result.tables, *analysis))
     return collected
 
 
-def _warm_up_call(job: DocumentJob) -> tuple:
-    return (warm_up, (job.model_dir, job.code_version))
+def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = None,
+        settings: Settings | dict | str | Path | None = None, model_dir: str | Path | None = None,
+        trust_model: bool = False, parquet: bool = False, task_runner: str = "default", workers: int = 2,
+        dask_address: str | None = None, analyse: bool = True, progress: bool = True):
+    """``secmine run`` (``ingest`` with ``analyse=False``): every check before any document; then the
+    workers load the models, and this process the tables stage, while Prefect starts."""
+    import threading
 
+    from pipeline.classify import DEFAULT_MODEL_DIR, check_model
+    from pipeline.ingest import find_inputs
+    from pipeline.outputs import locked
+    from pipeline.server import start_unless_configured
 
-def start_workers(count: int, pool_size: int, job: DocumentJob) -> None:
-    """Start ``count`` worker processes now, so that they load the models while the run sets up."""
-    from pipeline.isolate import shared_pool
-
-    shared_pool(pool_size, _warm_up_call(job)).start(count)
-
-
-def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
-    """``run_job`` in a worker process that is killed when the job passes its hard time limit.
-
-    A document that times out or kills its worker comes back failed, with the reason, and is not
-    stored, so the next run tries it again.
-    """
-    from pipeline.isolate import CallFailed, CallTimeout, WorkerLost, shared_pool
-
-    pool = shared_pool(pool_size, _warm_up_call(job))
     start = time.perf_counter()
-    try:
-        return pool.call(run_job, (job,), job.timeout_s)
-    except CallTimeout:
-        reason = f"stopped after {job.timeout_s:.0f} s, the hard time limit (2 x doc_timeout_s + 60 s)"
-    except CallFailed as exc:
-        reason = f"unexpected {exc}"
-    except WorkerLost as exc:
-        reason = str(exc)
-    return DocumentOutcome(job, failed_document(job, reason), time.perf_counter() - start)
+    if workers < 1 or task_runner not in ("default", "dask"):
+        raise ValueError(f"--workers must be at least 1 (not {workers}); --task-runner default or dask (not {task_runner})")
+    resolved, paths = Settings.resolve(settings), find_inputs(inputs)
+    if not paths:
+        raise ValueError(f"no .pdf, .txt, .md or .html files in {' '.join(map(str, inputs))}")
+    if gold is not None:
+        from pipeline.audit import load_gold
+
+        load_gold(gold)  # a broken gold file stops the run before any document is read
+    if analyse:
+        check_model(Path(model_dir or DEFAULT_MODEL_DIR), trust=trust_model, spacy=True)
+    with locked(out):
+        start_unless_configured()
+        plan = plan_documents(paths, out, resolved, model_dir, analyse, trust_model)
+        workers = min(workers, max(1, len(plan.todo)))  # a small batch needs few workers
+        if task_runner == "default" and plan.todo:
+            worker_pool(plan.todo[0], workers).start(workers)
+        if analyse and plan.todo:
+            threading.Thread(target=_import, args=("pipeline.tables", "openpyxl", "matplotlib.pyplot"), daemon=True).start()
+        planned = time.perf_counter() - start
+        from pipeline.flows import run_planned  # imports Prefect
+
+        imported = time.perf_counter() - start - planned
+        report = run_planned(plan, inputs, out, gold, resolved, model_dir, trust_model, parquet, task_runner, workers,
+                             dask_address, analyse, progress)
+    report.timings = {"plan": planned, "import_prefect": imported, **report.timings, "total": time.perf_counter() - start}
+    return report
 
 
-def run_in_process(paths: list[Path], out: str | Path, settings: Settings | None = None,
-                   model_dir: str | Path | None = None) -> list[DocumentRecords]:
-    """Every file through the per-document stages in this process, and the record files written
-    to ``out`` (no tables, no cache, no Prefect): for evaluations that need a run's outputs fast."""
+def _import(*modules: str) -> None:
+    import importlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # as the tables stage does: no display
+    for module in modules:
+        importlib.import_module(module)
+
+
+def run_without_prefect(paths: list[Path], out: str | Path, settings: Settings | None = None,
+                        model_dir: str | Path | None = None, trust_model: bool = False, workers: int = 1,
+                        meanwhile=None) -> list[DocumentRecords]:
+    """Every file through the per-document stages in isolated workers, and the record files written
+    to ``out`` (no tables, no Prefect): for evaluations that need a run's outputs fast. ``meanwhile``
+    (say, reading the gold) runs here while the workers load the models."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from pipeline.outputs import write_run_outputs
 
-    records = [process_document(path, settings, model_dir) for path in paths]
+    plan = plan_documents(paths, out, Settings.resolve(settings), model_dir, trust_model=trust_model)
+    workers = max(1, min(workers, len(plan.todo)))
+    if plan.todo:
+        worker_pool(plan.todo[0], workers).start(workers)
+    if meanwhile is not None:
+        meanwhile()
+    with ThreadPoolExecutor(workers) as threads:
+        done = {id(o.job): o for o in threads.map(lambda job: run_isolated(job, workers), plan.todo)}
+    records = collect_records(plan.outcomes(done))
     write_run_outputs(records, out)
     return records
+
+
+run_in_process = run_without_prefect  # the name `secmine evaluate documents` first used

@@ -109,6 +109,17 @@ def save_corrections(out_dir: str | Path, corrections: dict[str, Correction]) ->
     return write_text(corrections_path(out_dir), "".join(line + "\n" for line in lines))
 
 
+def carry_review_state(out_dir: str | Path, stage: str | Path) -> None:
+    """Copy the corrections and the record of which ones were applied from ``out_dir`` into a run's
+    staging folder, so that the records and tables written there are reviewed as before."""
+    import shutil
+
+    for name in (CORRECTIONS, APPLIED):
+        if (Path(out_dir) / name).is_file():
+            (Path(stage) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(out_dir) / name, Path(stage) / name)
+
+
 def _merge(old: Correction | None, new: Correction) -> Correction:
     """The newer verdict wins; corrected values add up; "correct" keeps earlier corrected values
     (the analyst saw them applied and agreed)."""

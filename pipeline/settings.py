@@ -1,10 +1,13 @@
-"""Settings resolved in one place: every entry point calls ``Settings.resolve``."""
+"""Settings resolved in one place: every entry point calls ``Settings.resolve``.
+
+Every setting is checked for its type and range when it is made, so that a bad value in a
+settings file is a one-line error naming the setting, never a crash half-way through a run.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -12,15 +15,56 @@ from typing import Any
 
 INPUT_SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 
+# (lowest, highest) allowed value of each numeric setting; None: no bound on that side.
+# ``low_open``: the lowest value itself is not allowed.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "max_pages": (1, None),
+    "doc_timeout_s": (0, None),
+    "worker_timeout_s": (0, None),
+    "worker_memory_mb": (256, None),
+    "max_chars_per_page": (1, None),
+    "max_page_operators": (1_000, None),
+    "max_stream_mb": (1, None),
+    "margin_band": (0, 0.5),
+    "repeat_min_pages": (2, None),
+    "min_gutter": (0, None),
+    "superscript_ratio": (0, 1),
+    "heading_size_ratio": (1, None),
+    "heading_max_words": (1, None),
+    "table_min_rows": (1, None),
+    "table_min_cols": (1, None),
+    "min_text_chars": (0, None),
+    "audit_title_threshold": (0, 100),
+    "audit_instrument_threshold": (0, 100),
+    "audit_doc_min_support": (0, 1),
+    "min_confidence_shown": (0, 1),
+}
+# Settings whose bounds are excluded (a timeout of 0 s, a ratio of exactly 0 or 1).
+OPEN_BOUNDS = {"doc_timeout_s": "low", "worker_timeout_s": "low", "margin_band": "both",
+               "superscript_ratio": "both", "audit_doc_min_support": "low", "min_gutter": ""}
+
+
+class SettingsError(ValueError):
+    """A setting has the wrong type or lies outside its range; the message names it."""
+
 
 @dataclass(frozen=True)
 class Settings:
     """Tunable knobs of the pipeline, with defaults that suit typical policy PDFs."""
 
-    # Guards against pathological inputs.
+    # Guards against pathological inputs. ``doc_timeout_s``: ingestion stops itself after this
+    # long (checked while pages are parsed); ``worker_timeout_s`` and ``worker_memory_mb``: the
+    # hard limits of the worker process that runs a document (killed when it passes either).
     max_pages: int = 600
-    doc_timeout_s: float = 180.0
+    doc_timeout_s: float = 90.0
+    worker_timeout_s: float = 120.0
+    worker_memory_mb: int = 2048
     max_chars_per_page: int = 60_000
+    # pdfminer's work per page and per stream: content operators drawn on one page (forms
+    # included) and the decompressed size of one stream; past them the page or stream is cut
+    # and the document carries a warning.
+    max_page_operators: int = 60_000
+    max_stream_mb: int = 32
     # Running headers and footers: a line in the top/bottom margin band that repeats, by position
     # and digit-blind text, on at least this many pages.
     margin_band: float = 0.12
@@ -47,23 +91,22 @@ class Settings:
     min_confidence_shown: float = 0.6
 
     def __post_init__(self) -> None:
-        if self.max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
-        if self.doc_timeout_s <= 0:
-            raise ValueError("doc_timeout_s must be positive")
-        if not 0 < self.margin_band < 0.5:
-            raise ValueError("margin_band must lie between 0 and 0.5")
-        if self.repeat_min_pages < 2:
-            raise ValueError("repeat_min_pages must be at least 2")
-        if not 0 < self.superscript_ratio < 1:
-            raise ValueError("superscript_ratio must lie between 0 and 1")
-        for name in ("audit_title_threshold", "audit_instrument_threshold"):
-            if not 0 <= getattr(self, name) <= 100:
-                raise ValueError(f"{name} must lie between 0 and 100")
-        if not 0 < self.audit_doc_min_support <= 1:
-            raise ValueError("audit_doc_min_support must lie between 0 and 1")
-        if not 0 <= self.min_confidence_shown <= 1:
-            raise ValueError("min_confidence_shown must lie between 0 and 1")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = int if f.type in ("int", int) else float
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+                expected = "a whole number" if kind is int else "a number"
+                raise SettingsError(f"setting {f.name}: expected {expected}, got {value!r}")
+            if kind is float:
+                if not math.isfinite(value):
+                    raise SettingsError(f"setting {f.name}: expected a finite number, got {value!r}")
+                object.__setattr__(self, f.name, float(value))  # 600 and 600.0 are one setting
+            low, high = RANGES.get(f.name, (None, None))
+            bounds = OPEN_BOUNDS.get(f.name, "")
+            too_low = low is not None and (value < low or (value == low and bounds in ("low", "both")))
+            too_high = high is not None and (value > high or (value == high and bounds == "both"))
+            if too_low or too_high:
+                raise SettingsError(f"setting {f.name}: {value!r} is out of range ({_describe(low, high, bounds)})")
 
     @classmethod
     def resolve(cls, value: "Settings | dict[str, Any] | str | Path | None" = None) -> "Settings":
@@ -73,21 +116,33 @@ class Settings:
         if isinstance(value, cls):
             return value
         if isinstance(value, (str, Path)):
-            with open(value, "rb") as handle:
-                data = tomllib.load(handle)
-            value = data.get("secmine", data)
+            try:
+                with open(value, "rb") as handle:
+                    data = tomllib.load(handle)
+            except FileNotFoundError:
+                raise FileNotFoundError(f"{value}: no such settings file") from None
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"{value}: not a TOML settings file ({exc})") from None
+            try:
+                return cls.resolve(data.get("secmine", data))
+            except SettingsError as exc:
+                raise SettingsError(f"{value}: {exc}") from None
         if isinstance(value, dict):
             known = {f.name for f in fields(cls)}
             unknown = sorted(set(value) - known)
             if unknown:
-                raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+                raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
             return cls(**value)
         raise TypeError(f"cannot build Settings from {type(value).__name__}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def fingerprint(self) -> str:
-        """Stable hash of the settings, part of the per-document cache key."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+
+def _describe(low: float | None, high: float | None, bounds: str) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"{'above' if bounds in ('low', 'both') else 'at least'} {low:g}")
+    if high is not None:
+        parts.append(f"{'below' if bounds == 'both' else 'at most'} {high:g}")
+    return " and ".join(parts)

@@ -32,3 +32,13 @@ def article(shared_dir):
     from pipeline.ingest import ingest_file
 
     return ingest_file(shared_dir / "corpus" / "pdf" / "efar-2016-renard-partnering-for-global-security.pdf")
+
+
+@pytest.fixture(scope="module")
+def prefect():
+    """A temporary Prefect server and database; no flow-run heartbeats (each flow would wait for one)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield

@@ -68,12 +68,12 @@ def test_import_pipeline_is_cheap_and_exposes_the_api():
 
 def test_read_outputs_types_and_parquet(tmp_path):
     from pipeline.changes import record_run
-    from pipeline.process import run_in_process
+    from pipeline.process import run_without_prefect
     from pipeline.tables import rebuild_tables
 
     (tmp_path / "note.md").write_text(NOTE, encoding="utf-8")
     out = tmp_path / "out"
-    run_in_process([tmp_path / "note.md"], out)
+    run_without_prefect([tmp_path / "note.md"], out)
     rebuild_tables(out, parquet=True)
     record_run(out)
     outputs = pipeline.read_outputs(out)

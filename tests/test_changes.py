@@ -11,7 +11,7 @@ import pytest
 from pipeline.changes import ARTIFACT_KEY, artifact_rows, changes_markdown, compare, md_cell, record_run, take_snapshot
 from pipeline.io import write_jsonl
 from pipeline.outputs import write_run_outputs
-from pipeline.process import DocumentRecords, run_in_process
+from pipeline.process import DocumentRecords, run_without_prefect
 from pipeline.tables import rebuild_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def test_first_run_then_one_added_document(tmp_path):
     docs, out = tmp_path / "docs", tmp_path / "out"
     docs.mkdir()
     (docs / "moldova.md").write_text(FIRST, encoding="utf-8")
-    run_in_process([docs / "moldova.md"], out)
+    run_without_prefect([docs / "moldova.md"], out)
     rebuild_tables(out)
     first = record_run(out)
     assert first.first_run and first.rows["cooperation"] >= 1
@@ -47,7 +47,7 @@ def test_first_run_then_one_added_document(tmp_path):
     assert {r["reason"] for r in read_csv(out / "changes.csv")} == {"first_run"}
 
     (docs / "philippines.txt").write_text(SECOND, encoding="utf-8")
-    run_in_process([docs / "moldova.md", docs / "philippines.txt"], out)
+    run_without_prefect([docs / "moldova.md", docs / "philippines.txt"], out)
     rebuild_tables(out)
     report = record_run(out)
     rows = read_csv(out / "changes.csv")
@@ -61,7 +61,7 @@ def test_first_run_then_one_added_document(tmp_path):
     assert ARTIFACT_KEY == "secmine-changes"
 
     # The same inputs again: nothing changed, and the report says so.
-    run_in_process([docs / "moldova.md", docs / "philippines.txt"], out)
+    run_without_prefect([docs / "moldova.md", docs / "philippines.txt"], out)
     rebuild_tables(out)
     assert record_run(out).changes == []
     assert "the same documents, rules, model, settings and code" in (out / "changes.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify import DEFAULT_MODEL_DIR, ModelCardError, classify_passages, load_model
+from pipeline.classify import DEFAULT_MODEL_DIR, ModelCardError, classify_passages, load_model, trusted_hashes
 from pipeline.classify.recipes import DEFAULT_RECIPE
 from pipeline.classify.train import LabelError, choose_thresholds, evaluate_labelled, load_labelled, train
 from pipeline.records import DOMAINS, Passage
@@ -54,7 +54,7 @@ def test_training_is_deterministic(small_labels, small_model, tmp_path):
         card.pop("trained")
     assert first == second  # the same thresholds, figures and model file (model_sha256)
     texts = ["Customs officers seized centrifuge parts bound for a sanctioned programme.", "The summit discussed trade."]
-    assert load_model(small_model).scores(texts) == load_model(again).scores(texts)
+    assert load_model(small_model, trust=True).scores(texts) == load_model(again, trust=True).scores(texts)
 
 
 def test_card_describes_the_model(small_labels, small_model):
@@ -68,7 +68,7 @@ def test_card_describes_the_model(small_labels, small_model):
     assert sum(r["passages"] for r in registers.values()) == card["training_data"]["passages"]
     assert card["training_data"]["passages"] == len(load_labelled(small_labels)[0])
     assert (small_model / "MODEL_CARD.md").read_text().startswith("# Passage domain classifier")
-    assert load_model(small_model).card == card
+    assert load_model(small_model, trust=True).card == card
 
 
 def test_loading_refuses_a_card_for_other_labels(small_model, tmp_path):
@@ -80,7 +80,7 @@ def test_loading_refuses_a_card_for_other_labels(small_model, tmp_path):
     card["labels"] = card["labels"][:-1]
     (copy / "model_card.json").write_text(json.dumps(card))
     with pytest.raises(ModelCardError, match="trained for labels"):
-        load_model(copy)
+        load_model(copy, trust=True)
 
 
 def test_loading_refuses_a_model_file_the_card_does_not_describe(small_model, tmp_path):
@@ -89,9 +89,20 @@ def test_loading_refuses_a_model_file_the_card_does_not_describe(small_model, tm
     (copy / "model_card.json").write_bytes((small_model / "model_card.json").read_bytes())
     (copy / "domain_classifier.joblib").write_bytes((small_model / "domain_classifier.joblib").read_bytes() + b"x")
     with pytest.raises(ModelCardError, match="not the file this card describes"):
-        load_model(copy)
+        load_model(copy, trust=True)
+    (tmp_path / "empty").mkdir()
     with pytest.raises(ModelCardError, match="no trained model"):
-        load_model(tmp_path / "empty")
+        load_model(tmp_path / "empty", trust=True)
+    with pytest.raises(ModelCardError, match="no such model folder"):
+        load_model(tmp_path / "missing", trust=True)
+
+
+def test_a_model_the_package_does_not_vouch_for_needs_trust(small_model):
+    """Unpickling runs code: a folder's own card proves nothing, the package's record does."""
+    with pytest.raises(ModelCardError, match="--trust-model"):
+        load_model(small_model)
+    assert load_model(small_model, trust=True).card["labels"] == list(DOMAINS)
+    assert load_model(DEFAULT_MODEL_DIR).card["model_sha256"] in trusted_hashes()
 
 
 def test_threshold_is_the_middle_of_the_near_best_range():
@@ -189,7 +200,7 @@ def test_scores_cover_every_domain_between_zero_and_one(model):
 
 
 def test_evaluate_reports_per_domain_and_macro(small_labels, small_model):
-    scores = evaluate_labelled(small_labels, small_model)
+    scores = evaluate_labelled(small_labels, small_model, trust_model=True)
     assert set(scores) == {*DOMAINS, "macro"}
     assert all(0.0 <= scores[d]["f1"] <= 1.0 for d in DOMAINS)
 

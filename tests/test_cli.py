@@ -92,15 +92,17 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_outputs_read_back_as_records(ingested):
-    from pipeline.outputs import read_ingest_outputs
+    from pipeline.io import read_jsonl, read_records
+    from pipeline.records import Document, Passage, SourceTable
 
-    results = read_ingest_outputs(ingested)
-    assert len(results) == len(read_csv(ingested / "documents.csv"))
-    article = next(r for r in results if r.document.source == "eu-strategic-partners-review-2017.pdf")
-    assert [t.caption.split()[:2] for t in article.tables] == [["Table", "1"], ["Table", "2"], ["Table", "3"]]
-    table_passages = {p.passage_id for p in article.passages if p.kind == "table"}
-    assert {pid for t in article.tables for pid in t.passage_ids} == table_passages
-    notes = [p for p in article.passages if p.kind == "footnote"]
+    documents = read_records(ingested / "documents.csv", Document)
+    assert len(documents) == len(read_csv(ingested / "documents.csv"))
+    article = next(d.doc_id for d in documents if d.source == "eu-strategic-partners-review-2017.pdf")
+    tables = [t for t in read_jsonl(ingested / "source_tables.jsonl", SourceTable) if t.doc_id == article]
+    passages = [p for p in read_records(ingested / "passages.csv", Passage) if p.doc_id == article]
+    assert [t.caption.split()[:2] for t in tables] == [["Table", "1"], ["Table", "2"], ["Table", "3"]]
+    assert {pid for t in tables for pid in t.passage_ids} == {p.passage_id for p in passages if p.kind == "table"}
+    notes = [p for p in passages if p.kind == "footnote"]
     assert notes and all(p.cited_by for p in notes)
 
 

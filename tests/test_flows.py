@@ -1,4 +1,4 @@
-"""The Prefect flows: incremental re-runs, failure isolation, interrupted runs, Dask, the hard time limit."""
+"""The Prefect flows: incremental re-runs, failure isolation, interrupted runs, Dask, the hard limits."""
 
 from __future__ import annotations
 
@@ -65,16 +65,6 @@ def cache_files(out: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def prefect():
-    """A temporary Prefect server and database; no flow-run heartbeats (each flow would wait for one)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield
-
-
-@pytest.fixture(scope="module")
 def small_pdf(tmp_path_factory) -> Path:
     """A generated two-page PDF (its markup source stays in another folder)."""
     from synth import make_bench_corpus
@@ -124,7 +114,7 @@ def run_many(inputs: list[Path], out: Path, **options):
 
 
 def test_process_document_works_without_prefect(corpus):
-    from pipeline.process import process_document
+    from pipeline.stages import process_document
 
     records = process_document(corpus / "japan-brief.md")
     assert records.document.status == "ok" and records.passages
@@ -162,9 +152,10 @@ def test_settings_or_rules_change_reprocesses(corpus, previous, monkeypatch):
 
     # A rule file or the model changes: extraction runs again on the stored passages; no file is re-read.
     ingest_entries = {k: v for k, v in cache_files(out).items() if "/ingest/" in k}
-    current = cache.CodeVersions.current
-    monkeypatch.setattr(cache.CodeVersions, "current",
-                        classmethod(lambda cls, model_dir: cls(current(model_dir).ingest, "edited-rules")))
+    import pipeline.process
+
+    current = pipeline.process.code_versions
+    monkeypatch.setattr(pipeline.process, "code_versions", lambda model_dir: (current(model_dir)[0], "edited-rules"))
     report = run(corpus, out, settings=changed)
     assert len(report.processed) == 3
     assert {k: v for k, v in cache_files(out).items() if "/ingest/" in k} == ingest_entries
@@ -177,11 +168,11 @@ def test_rule_file_edit_changes_the_document_key(tmp_path, monkeypatch):
     package = tmp_path / "pipeline"
     shutil.copytree(cache.PACKAGE / "resources", package / "resources")
     monkeypatch.setattr(cache, "PACKAGE", package)
-    before = cache.CodeVersions.current(ROOT / "models")
+    before = cache.code_versions(ROOT / "models")
     with open(package / "resources" / "organisations.csv", "a", encoding="utf-8") as handle:
         handle.write("\n")
-    after = cache.CodeVersions.current(ROOT / "models")
-    assert before.ingest == after.ingest and before.analysis != after.analysis
+    after = cache.code_versions(ROOT / "models")
+    assert before[0] == after[0] and before[1] != after[1]
     assert cache.document_settings_fingerprint(Settings()) != cache.document_settings_fingerprint(Settings(max_pages=10))
 
 
@@ -221,14 +212,61 @@ def test_interrupted_run_keeps_previous_outputs(corpus, previous, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run(corpus, out)
     monkeypatch.undo()
-    # Every file is whole: the new passages may be there, but documents.csv (written last) is the old one.
-    assert snapshot(out)["documents.csv"] == before["documents.csv"]
-    for name in OUTPUTS:
-        assert (out / name).stat().st_size > 0
+    # Nothing of the interrupted run reached the folder: its files are committed together or not at all.
+    assert snapshot(out) == before
     assert not list(out.glob(".*.tmp"))
     report = run(corpus, out)
     assert report.processed == []  # the new document was stored before the interruption
     assert EXTRA[0] in {d["source"] for d in read_csv(out / "documents.csv")}
+    assert not (out / ".staging").exists() and (out / "manifest.json").exists()
+
+
+def test_damaged_cache_entries_are_recomputed(corpus, previous):
+    """An entry cut short, or edited into `{}`, fails its checksum: that document is done again."""
+    before = snapshot(previous)
+    ingest_entry = sorted((previous / ".cache" / "ingest").rglob("*.json"))[0]
+    ingest_entry.write_bytes(ingest_entry.read_bytes()[:200])
+    analysis_entry = sorted((previous / ".cache" / "documents").rglob("*.json"))[-1]
+    analysis_entry.write_text("{}")
+    report = run(corpus, previous)
+    assert len(report.processed) in (1, 2) and report.cached == 3 - len(report.processed)
+    assert all(d.status == "ok" for d in report.documents)
+    assert snapshot(previous) == before
+
+
+def test_ingest_goes_through_the_run_path_and_shares_its_cache(prefect, corpus, tmp_path, capsys):
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    assert main(["ingest", str(corpus), "--out", str(out), "--no-progress"]) == 0
+    assert "3/3 documents read (3 processed, 0 unchanged)" in capsys.readouterr().out
+    assert not (out / "mentions.csv").exists() and (out / "passages.csv").exists()
+    ingested = {k: v for k, v in cache_files(out).items() if "/ingest/" in k}
+    assert len(ingested) == 3
+    report = run(corpus, out)  # the analysis runs on the stored passages: no file is read again
+    assert len(report.processed) == 3
+    assert {k: v for k, v in cache_files(out).items() if "/ingest/" in k} == ingested
+
+
+def test_a_second_run_on_the_same_folder_fails_at_once(prefect, corpus, tmp_path, capsys):
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pipeline.outputs import locked\n"
+         f"with locked({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(120)"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        assert main(["run", str(corpus), "--out", str(out), "--no-progress"]) == 2
+        assert time.monotonic() - start < 30
+        err = capsys.readouterr().err.strip()
+        assert f"PID {holder.pid}" in err and "in use by another secmine run" in err and len(err.splitlines()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["run", str(corpus), "--out", str(out), "--no-progress"]) == 0  # the lock died with its holder
 
 
 @pytest.mark.slow
@@ -272,36 +310,34 @@ def test_dask_with_two_workers_gives_the_same_outputs(corpus, baseline, tmp_path
     assert snapshot(out) == snapshot(baseline)
 
 
-def test_hard_time_limit_fails_the_document_and_it_is_retried(prefect, tmp_path, monkeypatch):
-    import pipeline.process
-
+def test_hard_time_limit_fails_the_document_and_it_is_retried(prefect, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
     out = tmp_path / "out"
-    monkeypatch.setattr(pipeline.process, "hard_timeout_s", lambda settings: 0.001)
-    report = run(folder, out)
+    report = run(folder, out, settings={"worker_timeout_s": 0.001})
     (document,) = report.documents
-    assert document.status == "failed" and "hard time limit" in document.error
+    assert document.status == "failed" and "timeout after 0.001 s" in document.error
     assert document.error.startswith(EXTRA[0] + ": ")
-    monkeypatch.undo()
-    assert [d.status for d in run(folder, out).documents] == ["ok"]
+    assert [d.status for d in run(folder, out).documents] == ["ok"]  # a fresh worker, and it is retried
 
 
-def test_worker_pool_kills_calls_past_their_limit():
-    from pipeline.isolate import CallFailed, CallTimeout, WorkerLost, WorkerPool
+def test_worker_pool_kills_calls_past_their_limits():
+    from pipeline.isolate import CallFailed, CallTimeout, MemoryLimit, WorkerLost, WorkerPool
 
-    pool = WorkerPool(1)
+    pool = WorkerPool(1, memory_mb=300)
     try:
         start = time.monotonic()
-        with pytest.raises(CallTimeout):
+        with pytest.raises(CallTimeout, match="timeout after 0.5 s"):
             pool.call(time.sleep, (60,), timeout=0.5)
         assert time.monotonic() - start < 10
         assert pool.call(divmod, (7, 2), timeout=30) == (3, 1)  # a fresh worker took over
         with pytest.raises(CallFailed, match="ZeroDivisionError"):
             pool.call(divmod, (1, 0), timeout=30)
-        with pytest.raises(WorkerLost, match="exit status 3"):
+        with pytest.raises(WorkerLost, match="worker crashed: exit status 3"):
             pool.call(os._exit, (3,), timeout=30)
+        with pytest.raises(MemoryLimit, match="memory limit 300 MB"):
+            pool.call(bytearray, (2 * 2**30,), timeout=60)
         assert pool.call(divmod, (9, 4), timeout=30) == (2, 1)
     finally:
         pool.stop()
@@ -323,28 +359,6 @@ def test_audit_after_tables_and_audit_command(prefect, tmp_path):
     assert main(["audit", "--gold", str(GOLD), "--out", str(out), "--min-f1", "1.01"]) == 3
 
 
-def test_progress_plain_lines_and_bar():
-    from pipeline.progress import Progress
-
-    plain = io.StringIO()
-    progress = Progress(3, done=1, cached=1, stream=plain)
-    progress.advance()
-    progress.advance(failed=True)
-    progress.close()
-    lines = plain.getvalue().splitlines()
-    assert lines[0].startswith("secmine: 1/3 documents (1 cached)")
-    assert lines[-1].startswith("secmine: 3/3 documents (1 cached, 1 failed)")
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    tty = Terminal()
-    progress = Progress(2, stream=tty)
-    progress.advance()
-    assert "\r[" + "#" * 15 in tty.getvalue() and "1/2 documents" in tty.getvalue()
-
-
 def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, capsys):
     from pipeline.cli import main
 
@@ -354,7 +368,9 @@ def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, capsys):
     assert main(["run", str(tmp_path / "missing"), "--out", out]) == 2
     assert main(["run", str(tmp_path), "--out", out]) == 2  # no .pdf/.txt/.md/.html in it
     assert main(["run", str(DOCS), "--out", out, "--dask-address", "tcp://127.0.0.1:8786"]) == 2
-    assert main(["run", str(DOCS), "--out", out, "--workers", "0"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        main(["run", str(DOCS), "--out", out, "--workers", "0"])
+    assert usage.value.code == 2
     assert main(["audit", "--gold", str(GOLD), "--out", out]) == 2  # no run in it
     assert main(["serve"]) == 2
     assert not (tmp_path / "out").exists()
@@ -370,3 +386,15 @@ def test_shared_pool_is_replaced_when_code_or_models_change():
     assert second is not first and not any(first._slots)
     assert second.call(divmod, (7, 2), timeout=30) == (3, 1)
     stop_shared_pool()
+
+
+def test_a_deployment_run_plans_inside_the_flow(prefect, tmp_path):
+    """`secmine serve` runs `run_flow` from its parameters alone: it plans, locks and commits itself."""
+    from pipeline.flows import run_flow
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / EXTRA[0]).write_text(EXTRA[1], encoding="utf-8")
+    report = run_flow([str(folder)], str(tmp_path / "out"), workers=1, progress=False)
+    assert report.processed == [EXTRA[0]] and (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out" / ".staging").exists()

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.changes import record_run
-from pipeline.process import run_in_process
+from pipeline.process import run_without_prefect
 from pipeline.review import export_review, import_review, load_corrections, stale_corrections
 from pipeline.tables import rebuild_tables
 
@@ -41,7 +41,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def run(docs: list[Path], out: Path) -> None:
     """What `secmine run` does to DIR, without Prefect: records, tables, changes."""
-    run_in_process(docs, out)
+    run_without_prefect(docs, out)
     rebuild_tables(out)
     record_run(out)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.audit.gold import decode_gold
 from pipeline.io import read_frame
 from pipeline.scoring import Score
 
@@ -128,8 +129,8 @@ def load_document_gold(folder: str | Path) -> list[dict]:
     golds = []
     for path in sorted(folder.glob("*.json")):
         try:
-            gold = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            gold = json.loads(decode_gold(path))
+        except json.JSONDecodeError as exc:
             raise DocumentGoldError(f"{path}: not a JSON gold file ({exc})") from exc
         for key in ("text_file", "partners", "instruments"):
             if key not in gold:

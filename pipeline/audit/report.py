@@ -32,9 +32,14 @@ def _number(value) -> str:
 
 
 def _md(value) -> str:
-    """A value as one Markdown table cell."""
-    text = " ".join(str("" if value is None else value).split())
+    """A value as one Markdown table cell: HTML in it (from a document or a gold file) shown, not run."""
+    text = html.escape(" ".join(str("" if value is None else value).split()), quote=False)
     return text.replace("\\", "\\\\").replace("|", "\\|") or " "
+
+
+def _code(value) -> str:
+    """A path or name as Markdown code (inside which HTML is never run)."""
+    return "`" + " ".join(str(value).replace("`", "'").split()) + "`"
 
 
 def _md_table(header: list[str], rows: list[list]) -> list[str]:
@@ -58,7 +63,7 @@ def _field_rows(report: dict) -> list[list]:
 
 def summary_markdown(report: dict) -> str:
     """A short Markdown summary: scores per table and per field (for a Prefect artifact)."""
-    lines = ["# secmine audit", "", f"Gold `{report['gold_dir']}` against outputs `{report['out_dir']}`.", ""]
+    lines = ["# secmine audit", "", f"Gold {_code(report['gold_dir'])} against outputs {_code(report['out_dir'])}.", ""]
     lines += _md_table(_OVERVIEW_HEADER, _overview_rows(report))
     lines += ["", *_md_table(["field", *SCORE_COLUMNS, "accuracy"], _field_rows(report)), ""]
     return "\n".join(lines)
@@ -71,8 +76,8 @@ def _where(row: dict) -> str:
 
 def markdown_report(report: dict) -> str:
     """The whole audit as Markdown: scores, rules, documents, then each table's rows."""
-    lines = ["# secmine audit", "", f"Gold `{report['gold_dir']}` against outputs `{report['out_dir']}`.", "",
-             "Settings: " + ", ".join(f"`{k}` = {v}" for k, v in report["settings"].items()), "", "## Scores", ""]
+    lines = ["# secmine audit", "", f"Gold {_code(report['gold_dir'])} against outputs {_code(report['out_dir'])}.", "",
+             "Settings: " + ", ".join(f"{_code(k)} = {_md(v)}" for k, v in report["settings"].items()), "", "## Scores", ""]
     lines += _md_table(_OVERVIEW_HEADER, _overview_rows(report))
     lines += ["", "## Fields", "", *_md_table(["field", *SCORE_COLUMNS, "accuracy"], _field_rows(report))]
     lines += ["", "## Matching rules", "", *(f"- {line}" for line in report["rules"]), "", "Each table's own rule is given in its section."]
@@ -81,10 +86,10 @@ def markdown_report(report: dict) -> str:
                        [[d["gold_source_doc"], d["source"] or "not in corpus", d["how"], _number(d["support"]) if d["how"] == "content" else ""]
                         for d in report["documents"]])
     if report["ignored_gold_files"]:
-        lines += ["", "Not audited: " + ", ".join(f"`{f}`" for f in report["ignored_gold_files"])]
+        lines += ["", "Not audited: " + ", ".join(_code(f) for f in report["ignored_gold_files"])]
     lines += ["", "## Partner \u00d7 domain agreement", "", f"![agreement matrix]({MATRIX_PNG})", ""]
     for name, t in report["tables"].items():
-        lines += [f"## {name}", "", f"Gold: {', '.join(t['gold_files'])}; output: `{t['output_file']}`"
+        lines += [f"## {name}", "", f"Gold: {', '.join(_md(f) for f in t['gold_files'])}; output: {_code(t['output_file'])}"
                   + (" (missing: every gold row is missed)" if t["output_missing"] else "") + ".", "",
                   (f"{t['gold_rows']} gold rows ({t['not_in_corpus']} not in corpus), {t['output_rows']} output rows "
                    f"({t['out_of_scope']} out of scope)."), "", "Matching rule:", ""]

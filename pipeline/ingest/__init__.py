@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.ingest.errors import IngestError, NoTextLayer
-from pipeline.io import file_sha256, process_map
+from pipeline.io import file_sha256
 from pipeline.records import Document, IngestResult
 from pipeline.settings import INPUT_SUFFIXES, Settings
 
@@ -53,15 +52,13 @@ def ingest_file(path: str | Path, settings: Settings | None = None) -> IngestRes
         return IngestResult(_failed(path, doc_id, sha, "failed", str(exc)))
     except Exception as exc:  # a reader bug must not stop the batch; say what happened
         return IngestResult(_failed(path, doc_id, sha, "failed", f"{path.name}: unexpected {type(exc).__name__}: {exc}"))
+    if result.document.status == "ok" and not result.passages:
+        return IngestResult(_failed(path, doc_id, sha, "failed", f"{path.name}: no text could be read (0 passages)"))
     result.document.sha256 = sha
     result.document.path = str(path)
+    result.document.pages_read = result.document.pages_read or result.document.pages
     return result
 
 
 def _failed(path: Path, doc_id: str, sha: str, status: str, error: str) -> Document:
     return Document(doc_id=doc_id, source=path.name, title=path.stem, status=status, error=error, path=str(path), format=path.suffix.lower().lstrip("."), sha256=sha)
-
-
-def ingest_many(paths: list[Path], settings: Settings | None = None, workers: int = 2) -> list[IngestResult]:
-    """Ingest files in input order, on ``workers`` processes; a failing file never stops the rest."""
-    return process_map(partial(ingest_file, settings=Settings.resolve(settings)), list(paths), workers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 from pipeline.ingest.common import PassageDraft, choose_title, finalize
 from pipeline.ingest.dates import date_line, find_pub_date
 from pipeline.ingest.dehyphen import Dehyphenator
-from pipeline.ingest.errors import IngestError, NoTextLayer
+from pipeline.ingest.errors import IngestError
+from pipeline.ingest.guard import guarded
 from pipeline.ingest.pdf_blocks import (
     Block,
     blocks_to_drafts,
@@ -74,7 +74,14 @@ def check_pdf_file(path: Path) -> None:
 def read_pdf(path: Path, doc_id: str, settings: Settings) -> IngestResult:
     """Read one PDF into a Document, passages and tables; raise IngestError with a reason."""
     check_pdf_file(path)
-    deadline = time.monotonic() + settings.doc_timeout_s
+    with guarded(path.name, settings) as guard:  # bounds pdfminer's work; keeps its complaints per page
+        result, warnings = _read_guarded(path, doc_id, settings, guard)
+    result.document.pages_read = guard.pages_read
+    result.document.warnings.extend(warnings)
+    return result
+
+
+def _read_guarded(path: Path, doc_id: str, settings: Settings, guard) -> tuple[IngestResult, list[str]]:
     try:
         pdf = pdfplumber.open(path)
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
@@ -98,31 +105,32 @@ def read_pdf(path: Path, doc_id: str, settings: Settings) -> IngestResult:
         pages = []
         warnings = []
         for index, page in enumerate(pdf.pages):
-            if time.monotonic() > deadline:
-                raise IngestError(
-                    f"{path.name}: took longer than {settings.doc_timeout_s:g} s at page {index + 1} "
-                    "(setting doc_timeout_s)"
-                )
+            guard.start_page(index + 1)
             try:
                 pages.append(_read_page(page, index + 1, settings))
             except IngestError as exc:
                 raise IngestError(f"{path.name}: {exc}") from exc
             except Exception as exc:  # a layout bug on one page: keep its words, without tables
+                guard.check()
                 warnings.append(f"page {index + 1}: tables and boxes skipped ({type(exc).__name__}: {exc})")
                 try:
                     pages.append(_read_page(page, index + 1, settings, layout=False))
-                except Exception as again:
-                    raise IngestError(f"{path.name}: page {index + 1} unreadable ({type(again).__name__}: {again})") from again
+                except Exception as again:  # the page is lost, not the document
+                    warnings.pop()
+                    guard.page_failed(index + 1, again)
+                    pages.append(PageData(index + 1, float(page.width), float(page.height), []))
+            page.close()  # pdfplumber's objects of a page read: ~7 MB a page otherwise, kept to the end
         metadata = dict(pdf.metadata or {})
-        if sum(len(ln.words) for p in pages for ln in p.lines) + sum(len(p.tables) for p in pages) == 0:
-            raise NoTextLayer(f"{path.name}: no text layer ({n_pages} page(s) of images only; OCR it first)")
+        words_per_page = [sum(len(ln.words) for ln in p.lines) + len(p.tables) for p in pages]
+        if not any(words_per_page):
+            raise guard.no_text(n_pages)  # a scan to OCR, or a text PDF whose text is lost
+        warnings.extend(guard.warnings(words_per_page))
         try:
             result = _assemble(path, doc_id, pages, metadata, settings)
         except Exception as exc:  # a layout bug must not lose the document: fall back to plain text
             result = _plain_reading(path, doc_id, pdf, metadata)
             warnings.append(f"layout analysis failed ({type(exc).__name__}: {exc}); plain page text used")
-    result.document.warnings.extend(warnings)
-    return result
+    return result, warnings
 
 
 def _plain_reading(path: Path, doc_id: str, pdf, metadata: dict) -> IngestResult:

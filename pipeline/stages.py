@@ -1,0 +1,65 @@
+"""The per-document stages chained as plain functions: ingest → extract → classify → facts.
+
+No Prefect, no workers, no cache: ``pipeline.process`` runs these in isolated workers and stores
+what they return; tests and notebooks call them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
+from pipeline.settings import Settings
+
+
+@dataclass
+class DocumentRecords:
+    """Everything the per-document stages produce for one input file."""
+
+    document: Document
+    passages: list[Passage] = field(default_factory=list)
+    tables: list[SourceTable] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    scores: list = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+
+def analyse_document(result: IngestResult, model) -> tuple[list[Mention], list, list[Fact]]:
+    """Mentions, domain scores and cooperation facts of one ingested document."""
+    from pipeline.classify import classify_passages
+    from pipeline.extract import extract_document
+    from pipeline.facts import extract_facts
+    from pipeline.facts.document import describe_document
+
+    if result.document.status != "ok":
+        return [], [], []
+    mentions = extract_document(result)
+    profile = describe_document(result, mentions)  # the document's type decides its passages' thresholds
+    scores = classify_passages(result.passages, model, profile)
+    return mentions, scores, extract_facts(result, mentions, scores)
+
+
+def process_document(path: str | Path, settings: Settings | None = None, model_dir: str | Path | None = None,
+                     trust_model: bool = False) -> DocumentRecords:
+    """One file through ingest, extract, classify and facts; a bad file gives a failed Document."""
+    from pipeline.classify import DEFAULT_MODEL_DIR, load_model
+    from pipeline.ingest import ingest_file
+
+    result = ingest_file(path, Settings.resolve(settings))
+    model = load_model(Path(model_dir or DEFAULT_MODEL_DIR), trust=trust_model)
+    return DocumentRecords(result.document, result.passages, result.tables, *analyse_document(result, model))
+
+
+def warm_up(model_dir: str | None, trust_model: bool, code_version: str = "") -> None:
+    """Load the readers, and the models unless ``model_dir`` is None, before the first document (in
+    a worker; ``code_version`` only tells pools of workers for other code or models apart)."""
+    import pipeline.ingest.pdf
+    import pipeline.ingest.textdoc  # noqa: F401
+
+    if model_dir is not None:
+        from pipeline.classify import load_model
+        from pipeline.extract.nlp import load_nlp
+
+        load_nlp()
+        load_model(Path(model_dir), trust=trust_model)
