@@ -195,6 +195,23 @@ def _evenly_spread(row: list[Line]) -> bool:
     return min(gaps) > 0.4 * size and max(gaps) <= 1.35 * min(gaps)
 
 
+def _run_around(row: list[Line], k: int) -> list[Line]:
+    """The pieces of ``row`` around the gap before ``row[k]`` whose gaps are all about as wide as it:
+    one column's justified line, without the lines of other columns on the same baseline."""
+    gap = row[k].x0 - row[k - 1].x1
+
+    def alike(i: int) -> bool:
+        other = row[i].x0 - row[i - 1].x1
+        return gap / 1.35 <= other <= gap * 1.35
+
+    first, last = k - 1, k
+    while first > 0 and alike(first):
+        first -= 1
+    while last + 1 < len(row) and alike(last + 1):
+        last += 1
+    return row[first : last + 1]
+
+
 def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
     """Width of the widest strip between ``lo`` and ``hi`` that no word of ``rows`` touches."""
     spans = sorted((max(w.x0, lo), min(w.x1, hi)) for row in rows for ln in row for w in ln.words if w.x1 > lo and w.x0 < hi)
@@ -207,37 +224,55 @@ def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
 
 def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 0.0) -> list[Line]:
     """Pieces of one baseline cut at a wide space that is only a justified line's stretched word
-    space: the lines just above and below are printed straight across that space. A gap that
-    the neighbouring lines leave open too (a column gutter, the gap between table cells) stays."""
+    space: the lines just above and below are printed straight across that space, or the line's
+    spaces are all stretched alike and it fills its column. A gap that the neighbouring lines leave
+    open too (a column gutter, the gap between table cells) stays. Only the lines of the same
+    stretch of the page count as neighbours: another column's lines may sit on other baselines."""
     if len(lines) < 2:
         return lines
     rows = baseline_rows(lines)
-    gutters = empty_strips([(ln.x0, ln.x1) for ln in lines if len(ln.words) > 1], split_gap)
+    spans = [(ln.x0, ln.x1) for ln in lines if len(ln.words) > 1]
     tops = [min(ln.top for ln in row) for row in rows]
     bottoms = [max(ln.bottom for ln in row) for row in rows]
     joined: list[Line] = []
     for i, row in enumerate(rows):
         height = bottoms[i] - tops[i]
         size = statistics.median(ln.size for ln in row)
-        near = [
-            j for j in range(max(0, i - 2), min(len(rows), i + 3))
+        around = [
+            j for j in range(max(0, i - 6), min(len(rows), i + 7))
             if j != i and abs(bottoms[j] - bottoms[i]) <= 2.2 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
             and all(abs(ln.size - size) <= 0.05 * size for ln in rows[j])
         ]
         current = row[0]
-        even = _evenly_spread(row)
-        for piece in row[1:]:
+        for k, piece in enumerate(row[1:], start=1):
             gap = piece.x0 - current.x1
             size = max(current.size, piece.size)
-            channel = _open_channel([rows[j] for j in near], current.x1, piece.x0) if near else gap
-            widest = max((ln.x1 - ln.x0 for j in near for ln in rows[j]), default=0.0)
+            lo, hi = current.x0, piece.x1
+            near = [[ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo] for j in around]
+            near = [r for r in near if r]
+            channel = _open_channel(near, current.x1, piece.x0) if near else gap
+            widest = max((max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in near), default=0.0)
+            run = _run_around(row, k)
+            # Gutters among the lines that share this stretch of the page (a short column beside a
+            # full one is not a gutter of the full one).
+            gutters = empty_strips([(a, b) for a, b in spans if a < hi and b > lo], split_gap)
+            # A justified line: its spaces all stretched alike, not much wider than an em, and it
+            # spans its column as the lines around do (their pieces together).
+            span = run[-1].x1 - run[0].x0
+            column = [[ln for ln in rows[j] if ln.x0 < run[-1].x1 and ln.x1 > run[0].x0] for j in around]
+            column = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column if r]
+            justified = (
+                len(column) >= 2 and _evenly_spread(run) and gap <= 1.6 * size
+                and 0.95 * max(column) <= span <= 1.05 * max(column)
+            )
             spread = (
                 split_gap < gap
                 and len(near) >= 2
                 and (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
-                and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
                 and not any(a < piece.x0 and b > current.x1 for a, b in gutters)
-                and (channel < max(0.45 * size, 0.15 * gap) or (even and channel < 0.6 * gap))
+                and (justified or (
+                    piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
+                    and (channel < max(0.45 * size, 0.15 * gap) or (_evenly_spread(row) and channel < 0.6 * gap))))
             )
             if spread and abs(current.size - piece.size) <= 0.1 * size:
                 current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)

@@ -2,7 +2,8 @@
 PDFs in several layouts, for evaluating secmine on PDFs whose text is known.
 
 A header line is ``KEY: value``; ``TITLE`` becomes the printed title and ``DATE`` (ISO) the
-dateline under it; the other header lines are not printed. A paragraph that is one short line
+dateline under it; ``TYPE`` (without a bracketed issuer) is printed in the series band above the title, as a
+document prints what kind it is; the other header lines are not printed. A paragraph that is one short line
 without a final stop is set as a heading; "- " or "• " opens a bullet item; "1. " stays in the
 text. Each layout writes ``OUT/<layout>/<stem>.pdf`` (and ``.truth.json``), keeping the input's
 stem, so gold files keyed by stem match the PDFs as they match the texts.
@@ -44,6 +45,8 @@ def text_document(path: str | Path) -> SynthDoc:
         date = "-".join(part for part in match.groups() if part)
     title = fields.get("title") or path.stem
     meta = Meta(title=title, date=date, page_number_first="bottom_center")
+    if kind := re.sub(r"\s*\(.*\)\s*$", "", fields.get("type", "")):
+        meta.series = kind[:1].upper() + kind[1:]  # a document prints what it is: "Press release", "Commentary"
     blocks: list[Heading | Paragraph] = []
     for chunk in re.split(r"\n\s*\n", body):
         text = _LINK.sub(r"\1", " ".join(chunk.split()))  # a PDF shows a link's text
