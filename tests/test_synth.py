@@ -498,6 +498,8 @@ def test_bench_corpus_is_deterministic(tmp_path):
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second, strict=True))
     pages = [json.loads(p.with_suffix(".truth.json").read_text())["pages"] for p in first]
     assert sum(pages) >= 14
+    # secmine reads Markdown too: the benchmarked folder holds the PDFs (and truth) only
+    assert {p.suffix for p in (tmp_path / "a").iterdir()} == {".pdf", ".json"}
     assert make_bench_corpus(tmp_path / "c", 14, seed=6)[0].read_bytes() != first[0].read_bytes()
 
 

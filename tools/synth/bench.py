@@ -286,15 +286,18 @@ def document_markup(rng: random.Random, target_pages: int) -> str:
 
 
 def make_bench_corpus(out_dir: str | Path, total_pages: int, seed: int = 0) -> list[Path]:
-    """Write generated documents (markup, PDF, truth) until they add up to about ``total_pages``."""
+    """Write generated PDFs (and their truth) until they add up to about ``total_pages``; their markup
+    goes beside the folder (``<out_dir>-sources``), so that the folder holds only what is benchmarked."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sources = out_dir.with_name(f"{out_dir.name}-sources")
+    sources.mkdir(exist_ok=True)
     rng = random.Random(seed)
     pdfs: list[Path] = []
     pages = 0
     while pages < total_pages:
         target = min(rng.randint(4, 12), max(total_pages - pages, 2))
-        source = out_dir / f"bench_{len(pdfs):03d}.md"
+        source = sources / f"bench_{len(pdfs):03d}.md"
         source.write_text(document_markup(rng, target), encoding="utf-8")
         pdf, truth = build(source, out_dir)
         pages += json.loads(truth.read_text(encoding="utf-8"))["pages"]
