@@ -139,3 +139,32 @@ def test_every_rule_id_part_is_declared_in_a_data_file(tmp_path):
     more, _ = run(tmp_path, note("The EU cooperates on maritime security with Oman, and supports Kenya's coast guard."))
     parts = {part for f in facts + more for part in f.rule_id.split("|")}
     assert parts and parts <= declared_rule_ids()
+
+
+@pytest.mark.parametrize("body, expected, role", [
+    # the states an EU programme covers are its beneficiaries (a relative clause hung on the programme)
+    ("The EU funds the second phase of the Coastal Surveillance Programme in West Africa, which covers "
+     "Ghana, Togo and Benin.", {"Ghana", "Togo", "Benin"}, "beneficiary"),
+    ("The EU-funded Sahel Water Resilience Programme brings together Chad, Niger and Cameroon.",
+     {"Chad", "Niger", "Cameroon"}, "beneficiary"),
+    # the EU acts through its operations: those who cooperate with them are partners
+    ("The EU praised the cooperation between Operation Irini and other navies in the area, including the "
+     "deployments of Egypt and Tunisia.", {"Egypt", "Tunisia"}, "partner"),
+])
+def test_programmes_and_operations_of_the_eu(tmp_path, body, expected, role):
+    facts, _ = run(tmp_path, note(body))
+    assert partners(facts) == expected
+    assert {f.role for f in facts} == {role}
+
+
+def test_a_numbered_paragraph_of_conclusions_speaks_for_the_council(tmp_path):
+    text = ("# Council conclusions on the Gulf of Guinea\n\n"
+            "3. It welcomes the launch of the Maritime Domain Awareness Programme, which covers Ghana and Nigeria.\n")
+    facts, _ = run(tmp_path, text)
+    assert partners(facts) == {"Ghana", "Nigeria"}
+
+
+def test_a_state_named_in_an_eu_mission_is_not_the_eu(tmp_path):
+    facts, _ = run(tmp_path, note("Canada contributed police officers to the EU Police Mission in Afghanistan."))
+    assert "Canada" in partners(facts)
+    assert "Afghanistan" not in partners(facts)

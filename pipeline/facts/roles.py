@@ -286,6 +286,9 @@ class RoleReader:
             return proxy if proxy.role == "beneficiary" else Role("subject", _rule("topic_of_noun"))
         if is_word("list_preposition", prep) or (prep.lower_ == "as" and prep.head.lower_ == "such"):
             target = governor.head if governor.lower_ == "such" else governor
+            if is_word("cooperation_word", target) and not is_word("threat_word", target) and _touches(target.subtree, self.eu):
+                # "cooperation between Atalanta and other forces, including those of Japan": a party to it
+                return Role("partner", _rule("cooperation_word"))
             return self._role_of(target, depth + 1)
         if is_word("venue_preposition", prep):
             # "funding programmes in Niger": support given in a state goes to it; "the EU mission
@@ -313,6 +316,8 @@ class RoleReader:
         verb = token.head
         if is_word("support_word", verb):
             return Role("beneficiary", _rule("support_word"))
+        if is_word("coverage_verb", verb) and self._eu_programme_subject(verb):
+            return Role("beneficiary", _rule("coverage_verb"))
         if is_word("hostile_verb", verb):
             return Role("subject", _rule("hostile_verb"))
         if is_word("engage_verb", verb) or (is_word("cooperation_word", verb) and verb.lower_ not in ("work", "works", "worked", "working")):
@@ -320,6 +325,24 @@ class RoleReader:
             if not subjects or _touches(subjects, self.eu):
                 return Role("partner", _rule("engage_verb" if is_word("engage_verb", verb) else "cooperation_word"))
         return Role("subject", "role:object")
+
+    def _eu_programme_subject(self, verb: Token) -> bool:
+        """The verb's subject (or, for "which"/"that", the noun phrase the clause hangs on) is a
+        programme, mission or other support, in a sentence that names the EU."""
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if verb.dep_ == "relcl" and (not subjects or subjects[0].lower_ in ("which", "that", "who")):
+            chain, token = [], verb.head  # "the phase of the Programme in Central Asia, which covers"
+            for _ in range(_MAX_CLIMB * 2):
+                chain.append(token)
+                if token.dep_ not in ("pobj", "prep", "compound", "appos", "conj") or token.head.i == token.i:
+                    break
+                token = token.head
+            nouns = [t for c in chain for t in c.subtree if t.i < verb.i]
+        else:
+            nouns = [t for s in subjects for t in s.subtree]
+        if not self.eu or not nouns or any(t.i in self.partners for t in subjects):
+            return False
+        return _touches(nouns, self.eu) or any(is_word("support_word", t) for t in nouns)
 
     def _modifier(self, token: Token, depth: int) -> Role:
         noun = token.head

@@ -404,6 +404,19 @@ def _eu_tokens(sent: Sentence, doc, profile: DocumentProfile) -> set[int]:
     """Token indices of the sentence that stand for the EU."""
     spans = [(m.start(), m.end()) for m in _anchor().finditer(sent.text)]
     spans += [(m.start - sent.start, m.end - sent.start) for m in sent.mentions if m.label == "EU_BODY"]
+    # The EU acts through its missions and operations ("Atalanta and other naval forces"): the
+    # gazetteer's missions are the Union's (instruments.csv).
+    # (A state named in the mission's name is not the EU: "the EU Police Mission in Afghanistan".)
+    missions = [m for m in sent.mentions if m.label == "INSTRUMENT" and m.instrument_type == "mission"
+                and m.rule_id.startswith("instrument:")]
+    named = [m for m in sent.mentions if m.label == "PARTNER"]
+    for m in missions:
+        cuts = sorted((p.start, p.end) for p in named if m.start <= p.start and p.end <= m.end)
+        edge = m.start
+        for start, end in [*cuts, (m.end, m.end)]:
+            if start > edge:
+                spans.append((edge - sent.start, start - sent.start))
+            edge = max(edge, end)
     if profile.eu_speaks:
         spans += [(m.start(), m.end()) for m in _speaker().finditer(sent.text)]
     tokens: set[int] = set()
