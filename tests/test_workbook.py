@@ -152,6 +152,16 @@ def test_overview_matrix_and_run_sheet(built):
     assert len(run.tables) == 1
 
 
+def test_facts_without_a_domain_have_a_named_column(tmp_path):
+    doc = Document("d" * 16, "note.txt", "A note", "2024", 1, "ok", "", path=str(tmp_path / "note.txt"))
+    facts = [_fact("Chile", "CHL", "", "cooperating", "", "Chile and the EU work together.", doc=doc),
+             _fact("Chile", "CHL", "", "cooperating", "cyber_security", "Chile and the EU met on cyber threats.", doc=doc)]
+    write_tables(tables_from_documents([doc], [], facts), tmp_path, cooperation=facts_frame(facts), documents=[doc])
+    overview = load_workbook(tmp_path / "tables" / "secmine-tables.xlsx")["Overview"]
+    values = [c.value for row in overview.iter_rows() for c in row if c.value is not None]
+    assert "no domain" in values and "cyber security" in values
+
+
 def test_no_cell_of_the_workbook_is_a_formula(tmp_path):
     """Formula payloads in evidence, printed table cells and file names stay text, byte for byte."""
     doc = Document("c" * 16, "=cmd|' -C calc'!A0.pdf", "=HYPERLINK(\"x\")", "2024", 1, "ok", "", path=str(tmp_path / "x.pdf"))

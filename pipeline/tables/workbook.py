@@ -51,7 +51,8 @@ FACT_ORDER = ("partner", "partner_iso3", "partner_kind", "instrument", "instrume
 
 
 def domain_label(domain: str) -> str:
-    return domain.replace("_", " ")
+    """A domain as a column header; facts with no domain go under "no domain"."""
+    return domain.replace("_", " ") if domain else "no domain"
 
 
 # -- cells ---------------------------------------------------------------------------------------
