@@ -37,6 +37,7 @@ def note(body: str) -> str:
     ("The EU will support Moldova and Georgia in hardening their power grids.", {"Moldova", "Georgia"}),
     ("The Union delivers training and equipment to the coast guard of Ghana.", {"Ghana"}),
     ("The EU will strengthen the capacities of Armenia's border guards.", {"Armenia"}),
+    ("The EU confirmed that it will maintain its financial and technical support to Moldova next year.", {"Moldova"}),
     # subjects of the talks beside the partner
     ("The EU and Canada discussed Russia's war and the situation in Sudan.", {"Canada"}),
 ])

@@ -255,10 +255,13 @@ class RoleReader:
                 return Role("subject", "role:partner-preposition-third-party")
             return Role("partner", _rule("partner_preposition"))
         if is_word("recipient_preposition", prep):
-            if is_word("offer_word", governor):
+            # "support to Ukraine" also when "to Ukraine" hangs on the verb: "continue its support to Ukraine"
+            nouns = [governor, *(c for c in governor.children if c.dep_ in _OBJECT_DEPS and c.i < prep.i)]
+            if any(is_word("offer_word", n) for n in nouns):
                 return Role("partner", _rule("offer_word"))
-            if is_word("support_word", governor):
-                if any(c.dep_ == "poss" and c.i in self.partners for c in governor.children):
+            support = next((n for n in nouns if is_word("support_word", n)), None)
+            if support is not None:
+                if any(c.dep_ == "poss" and c.i in self.partners for c in support.children):
                     return Role("subject", "role:support-third-party")
                 return Role("beneficiary", _rule("support_word"))
             return Role("subject", _rule("recipient_preposition"))
