@@ -62,7 +62,7 @@ def write_domain_scores(scores: list, out_dir: str | Path, parquet: bool = False
 def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -> None:
     """cooperation.csv, each instrument under one canonical name across all documents, each fact
     with its row key and the analysts' corrections in ``out_dir`` applied (pipeline/review.py)."""
-    from pipeline.facts import merge_facts
+    from pipeline.vocab.instruments import merge_facts
     from pipeline.review import write_cooperation
 
     write_cooperation(merge_facts(facts), out_dir, parquet=parquet)

@@ -172,7 +172,7 @@ class Passage(Record):
 
     @property
     def match_text(self) -> str:
-        from pipeline.textnorm import normalize_for_matching
+        from pipeline.vocab.textnorm import normalize_for_matching
 
         return normalize_for_matching(self.text)
 
@@ -277,3 +277,17 @@ class IngestResult:
     document: Document
     passages: list[Passage] = field(default_factory=list)
     tables: list[SourceTable] = field(default_factory=list)
+
+
+def column_labels(header: list[list[str]]) -> list[str]:
+    """Each column's header text: its header cells from top to bottom, repeats dropped."""
+    width = max((len(r) for r in header), default=0)
+    labels = []
+    for c in range(width):
+        parts: list[str] = []
+        for row in header:
+            cell = " ".join(row[c].split()) if c < len(row) else ""
+            if cell and cell not in parts:
+                parts.append(cell)
+        labels.append(" ".join(parts))
+    return labels

@@ -164,7 +164,7 @@ def _with_partner(values: dict[str, Any], columns: list[str] | tuple[str, ...]) 
     """A corrected partner brings its ISO code and kind along, unless those were corrected too."""
     if "partner" not in values or not values["partner"]:
         return values
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     found = partner_of(str(values["partner"]))
     values = dict(values)
@@ -342,7 +342,7 @@ def _spans(evidence: str, row: dict, surfaces: dict[tuple[str, str], set[str]] |
     """Where the row's partner, instrument and year stand in its evidence: their canonical names,
     and the surface forms the extraction found in the row's passage (``surfaces``), matched
     without regard to case."""
-    from pipeline.facts import instrument_key
+    from pipeline.vocab.instruments import instrument_key
 
     spans: list[dict] = []
     wanted = [("PARTNER", row.get("partner", "")), ("INSTRUMENT", row.get("instrument") or row.get("title") or ""),
@@ -365,7 +365,7 @@ def _spans(evidence: str, row: dict, surfaces: dict[tuple[str, str], set[str]] |
 
 def _surfaces(out_dir: Path) -> dict[str, dict[tuple[str, str], set[str]]]:
     """The surface forms of each passage's mentions, by (label, canonical), from mentions.csv."""
-    from pipeline.facts import instrument_key
+    from pipeline.vocab.instruments import instrument_key
     from pipeline.outputs import MENTIONS
 
     found: dict[str, dict[tuple[str, str], set[str]]] = {}

@@ -59,7 +59,7 @@ def warm_up(model_dir: str | None, trust_model: bool, code_version: str = "") ->
 
     if model_dir is not None:
         from pipeline.classify import load_model
-        from pipeline.extract.nlp import load_nlp
+        from pipeline.vocab.nlp import load_nlp
 
         load_nlp()
         load_model(Path(model_dir), trust=trust_model)

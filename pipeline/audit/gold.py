@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.extract.evaluate import GoldError as EntityGoldError
-from pipeline.extract.evaluate import load_entity_gold
+from pipeline.audit.entities import GoldError as EntityGoldError
+from pipeline.audit.entities import load_entity_gold
 from pipeline.records import DOMAINS, PARTNER_KINDS, STATUSES
 from pipeline.resources import table_rows
 
@@ -55,23 +55,10 @@ def required_columns(table: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def known_modes() -> frozenset[str]:
-    """The mode vocabulary: the ``mode`` column of ``pipeline/resources/modes.csv``."""
-    return frozenset(r["mode"] for r in table_rows("modes.csv"))
-
-
-@lru_cache(maxsize=1)
-def statement_codes() -> dict[str, str]:
-    """Policy-area codes of joint statements (NP, CT, OC, CS): the capitalised codes of
-    ``pipeline/resources/domain_terms.csv``, each with its domain."""
-    return {r["term"]: r["domain"] for r in table_rows("domain_terms.csv") if re.fullmatch(r"[A-Z]{2,4}", r["term"])}
-
-
-@lru_cache(maxsize=1)
 def _iso3_codes() -> frozenset[str]:
     import pycountry
 
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     codes = {c.alpha_3 for c in pycountry.countries}
     codes |= {e.iso3 for e in load_gazetteer().entries.values() if e.iso3}  # XKX (Kosovo)
@@ -99,7 +86,7 @@ class Gold:
 
 def _problem(column: str, value: str, row: dict) -> str | None:
     """What is wrong with one cell, or None."""
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     value = value.strip()
     if column in ("partner", "source_doc", "title", "instrument") and not value:

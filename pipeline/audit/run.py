@@ -229,7 +229,7 @@ def _why_not(resolution: Resolution, settings: Settings) -> str:
 def audit_entities(gold: GoldTable, out_dir: Path, corpus: Corpus, resolutions: dict[str, Resolution],
                    settings: Settings) -> dict:
     """Mentions scored as ``secmine evaluate entities`` does (label + canonical, every mention counted)."""
-    from pipeline.extract.evaluate import OUT_OF_SCOPE, score_entities
+    from pipeline.audit.entities import OUT_OF_SCOPE, score_entities
 
     in_corpus, not_in_corpus = _split_by_corpus(gold, resolutions)
     scope = {r["_doc"] for r in in_corpus}
@@ -315,7 +315,7 @@ def agreement_matrix(alignments: dict[str, list[Alignment]]) -> dict:
 
 
 def _display_partner(name: str) -> str:
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     partner = partner_of(name)
     return partner.name if partner else name

@@ -461,7 +461,7 @@ def load_referenced_documents(path: str | Path, texts_dir: str | Path) -> tuple[
     the facts stage names it)."""
     from pipeline.facts.document import describe_document
     from pipeline.ingest import ingest_file
-    from pipeline.textnorm import squash_whitespace
+    from pipeline.vocab.textnorm import squash_whitespace
 
     path, texts_dir = Path(path), Path(texts_dir)
     with open(path, encoding="utf-8", newline="") as handle:

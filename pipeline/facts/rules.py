@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from pipeline.extract.mentions import instrument_type as type_of_instrument, singular_head
+from pipeline.vocab.instruments import instrument_type as type_of_instrument, singular_head
 from pipeline.facts.document import DocumentProfile, describe_document
 from pipeline.facts.roles import Role, RoleReader, clause_subjects, is_word, list_items
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
 from pipeline.resources import table_rows, word_list
+from pipeline.vocab.domains import domain_terms
 
 FACT_KINDS = ("body", "footnote", "caption")
 # Instruments that partners are not members of (a policy, a treaty regime).
@@ -127,11 +128,6 @@ def _cooperation_cues() -> list[tuple[re.Pattern[str], str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _domain_names() -> dict[str, dict[str, str]]:
-    return {r["domain"]: r for r in table_rows("domain_names.csv")}
-
-
-@lru_cache(maxsize=1)
 def _type_modes() -> dict[str, str]:
     return {r["instrument_type"]: r["mode"] for r in table_rows("instrument_type_modes.csv")}
 
@@ -143,8 +139,7 @@ def _mode_cues() -> list[tuple[str, re.Pattern[str]]]:
 
 @lru_cache(maxsize=1)
 def _domain_terms() -> list[tuple[re.Pattern[str], str]]:
-    rows = sorted(table_rows("domain_terms.csv"), key=lambda r: -len(r["term"]))
-    return [(re.compile(rf"\b{re.escape(r['term'])}\b", re.I), r["domain"]) for r in rows if len(r["term"]) > 2]
+    return [(re.compile(rf"\b{re.escape(term)}\b", re.I), domain) for term, domain in domain_terms() if len(term) > 2]
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +156,7 @@ def _anaphor() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _generic_heads() -> re.Pattern[str]:
-    from pipeline.extract.gazetteer import instrument_heads
+    from pipeline.vocab.gazetteer import instrument_heads
 
     heads = sorted({" ".join(h.words) for h in instrument_heads().values() if not h.title_only}, key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(h) for h in heads) + r")s?\b(\s+(on|for|of)\s+[a-z][a-z -]{2,40}?)?(?=\s+(with|between)\b)")
@@ -169,7 +164,7 @@ def _generic_heads() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _instrument_entries() -> list:
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     seen, entries = set(), []
     for entry in load_gazetteer().entries.values():
@@ -180,7 +175,7 @@ def _instrument_entries() -> list:
 
 
 def _eu_member(mention: Mention) -> bool:
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     entry = load_gazetteer().entry(f"country:{mention.partner_iso3}") if mention.partner_iso3 else None
     return bool(entry and entry.eu_member)
@@ -361,7 +356,7 @@ def anchored(sentence: Sentence, links: list[Link], profile: DocumentProfile | N
 
 def read_roles(sents: list[Sentence], profile: DocumentProfile) -> dict[tuple[str, int], Role]:
     """The role of every partner mention in the given sentences, from one parse of each sentence."""
-    from pipeline.extract.nlp import load_nlp
+    from pipeline.vocab.nlp import load_nlp
 
     todo = [s for s in sents if partners_in(s)]
     if not todo:

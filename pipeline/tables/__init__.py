@@ -58,7 +58,7 @@ def rebuild_tables(out_dir: str | Path, parquet: bool = False, settings: "Settin
 
 def tables_from_documents(documents: list[Document], tables: list[SourceTable], facts: list[Fact] = ()) -> dict[str, pd.DataFrame]:
     """Every analysts' table: from the documents' printed tables, and partnerships from the facts."""
-    from pipeline.facts import merge_facts
+    from pipeline.vocab.instruments import merge_facts
     from pipeline.tables import from_facts
 
     by_doc = {d.doc_id: d for d in documents}

@@ -53,7 +53,7 @@ def _digest(table: str, parts: Iterable[str]) -> str:
 
 
 def _identity(table: str, row: dict, doc_of: Callable[[dict], str]) -> list[str]:
-    from pipeline.facts import instrument_key
+    from pipeline.vocab.instruments import instrument_key
 
     parts = []
     for column in IDENTITY.get(table, ()):
