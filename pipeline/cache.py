@@ -123,7 +123,7 @@ class ResultStore:
         self._write("documents", key, mentions=mentions, scores=scores, facts=facts)
 
     def load_analysis(self, key: str) -> tuple[list[Mention], list, list[Fact]] | None:
-        from pipeline.classify import DomainScore
+        from pipeline.records import DomainScore
 
         return self._read("documents", key, lambda e: (
             [*map(Mention.from_row, e["mentions"])], [*map(DomainScore.from_row, e["scores"])], [*map(Fact.from_row, e["facts"])]))

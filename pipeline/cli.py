@@ -374,7 +374,7 @@ def _evaluate_documents(args: argparse.Namespace) -> int:
     golds: list[list[dict]] = []
 
     def read_gold() -> None:  # pandas and the gold, read while the workers load the models
-        from pipeline.audit.documents import load_document_gold
+        from pipeline.scoring import load_document_gold
 
         golds.append(load_document_gold(args.gold))
 

@@ -26,6 +26,22 @@ DOMAINS = (
     "outer_space", "crisis_management", "security_of_supply", "defence_general",
 )
 
+# The record files a run writes into its output folder (CONTRACT.md), one per record type.
+DOCUMENTS = "documents.csv"
+PASSAGES = "passages.csv"
+SOURCE_TABLES = "source_tables.jsonl"
+MENTIONS = "mentions.csv"
+DOMAIN_SCORES = "domains.csv"
+FACTS = "cooperation.csv"
+# The columns of the analysts' tables (``tables/*.csv``), as the gold files name them.
+TABLE_COLUMNS = {
+    "joint_statements": ["partner", "partner_iso3", "domains", "title", "year", "source_doc", "source_table", "page", "evidence"],
+    "partners_without_statements": ["partner", "partner_iso3", "partnership_as_printed", "source_doc", "source_table"],
+    "cooperation_elements": ["partner", "partner_iso3", "domain", "mode", "mode_text", "qualifiers", "source_doc", "source_table", "page", "evidence"],
+    "dialogues": ["partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "source_doc", "source_table", "page", "evidence"],
+    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts", "basis", "confidence"],
+}
+
 R = TypeVar("R", bound="Record")
 
 
@@ -232,6 +248,16 @@ class Mention(Record):
     def __post_init__(self) -> None:
         if self.label not in MENTION_LABELS:
             raise ValueError(f"unknown mention label {self.label!r}")
+
+
+@dataclass
+class DomainScore(Record):
+    """One passage scored for one domain (the classification stage's record, ``domains.csv``)."""
+
+    passage_id: str
+    domain: str
+    score: float
+    predicted: bool
 
 
 @dataclass

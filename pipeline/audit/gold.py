@@ -8,7 +8,6 @@ naming the file, the line and the column.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -16,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.audit.entities import GoldError as EntityGoldError
 from pipeline.audit.entities import load_entity_gold
 from pipeline.records import DOMAINS, PARTNER_KINDS, STATUSES
-from pipeline.resources import table_rows
+from pipeline.scoring import GoldError as EntityGoldError
+from pipeline.scoring import decode_gold as decode_text
+from pipeline.vocab.domains import known_modes, statement_codes
 
 
 class AuditError(ValueError):
@@ -119,33 +119,11 @@ def _problem(column: str, value: str, row: dict) -> str | None:
     return None
 
 
-# Byte-order marks, the longer first (UTF-32 LE begins with UTF-16 LE's).
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_gold(path: str | Path) -> str:
-    """A gold file's text: UTF-8, or any UTF with a byte-order mark; otherwise a ``GoldError``
-    naming the file, the line and the byte that is not UTF-8."""
-    path = Path(path)
-    data = path.read_bytes()
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    if encoding == "utf-8" and b"\x00" in data[:400]:
-        raise GoldError(f"{path}, line 1: looks like UTF-16 or UTF-32 without a byte-order mark; save it as UTF-8")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise GoldError(f"{path}, line {line}, column {column}: byte 0x{data[exc.start]:02x} is not {encoding.upper()} "
-                        "(a Latin-1 or Windows-1252 file? save it as UTF-8)") from None
-
-
 def read_gold_csv(path: str | Path, table: str) -> list[dict]:
     """Rows of one gold CSV, checked; each row gets ``_file`` and ``_line`` (1-based, header = 1)."""
     path = Path(path)
     required = required_columns(table)
-    with io.StringIO(decode_gold(path), newline="") as handle:
+    with io.StringIO(decode_text(path, GoldError), newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -175,7 +153,7 @@ def read_gold_csv(path: str | Path, table: str) -> list[dict]:
 def read_gold_entities(path: str | Path) -> list[dict]:
     """Gold mentions (doc, text, label, canonical, context), checked by the extraction scorer's loader."""
     path = Path(path)
-    decode_gold(path)  # another encoding: an error naming the line
+    decode_text(path, GoldError)  # another encoding: an error naming the line
     try:
         rows = load_entity_gold(path)
     except EntityGoldError as exc:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.records import DOMAINS, Passage, Record
+from pipeline.records import DOMAINS, DomainScore, Passage
 from pipeline.resources import table_rows
 
 MODEL_FILE = "domain_classifier.joblib"
@@ -38,16 +38,6 @@ NEVER_DOMAIN_KINDS = ("reference", "front_matter")
 
 class ModelCardError(RuntimeError):
     """The model on disk does not fit this code (labels, file) or is missing."""
-
-
-@dataclass
-class DomainScore(Record):
-    """One passage scored for one domain."""
-
-    passage_id: str
-    domain: str
-    score: float
-    predicted: bool
 
 
 @lru_cache(maxsize=1)

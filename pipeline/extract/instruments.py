@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
 from pipeline.vocab.gazetteer import Head
-from pipeline.vocab.instruments import DASHES, TITLE_PREPS, InstrumentVocab, plural, singular_head, vocabulary
+from pipeline.vocab.instruments import DASHES, TITLE_PREPS, InstrumentVocab, singular_head, vocabulary
 
 # Capitalised words that open a sentence or a phrase without being part of a name.
 NOT_TITLE_WORDS = frozenset(

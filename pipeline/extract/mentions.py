@@ -30,7 +30,6 @@ from pipeline.vocab.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
 from pipeline.resources import word_list
 from pipeline.vocab.instruments import DASHES, head_of, instrument_name, instrument_type, parties_prefix, singular_head
-from pipeline.vocab.textnorm import QUOTES
 
 RULE, FORM, MODEL = 3, 2, 1  # trust of a candidate's source
 _LEADING = re.compile(r"^(?:the|The|a|an|its|their|our)\s+")

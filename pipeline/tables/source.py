@@ -9,8 +9,6 @@ document, page and cell it comes from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
 from pipeline.records import Document, SourceTable, column_labels
 from pipeline.vocab.dates import find_dates

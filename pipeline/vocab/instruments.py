@@ -50,7 +50,7 @@ class InstrumentVocab:
     prefix_end: re.Pattern
 
 
-def plural(word: str) -> str:
+def _plural(word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
     if word.endswith(("s", "x", "ch", "sh")):
@@ -63,7 +63,7 @@ def vocabulary() -> InstrumentVocab:
     by_last: dict[str, list[Head]] = {}
     for head in instrument_heads().values():
         last = head.words[-1]
-        for form in {last, plural(last)}:
+        for form in {last, _plural(last)}:
             by_last.setdefault(form, []).append(head)
     heads_by_last = {k: tuple(sorted(v, key=lambda h: -len(h.words))) for k, v in by_last.items()}
     parties = "|".join(re.escape(p) for p in party_names())
