@@ -31,16 +31,13 @@ from pipeline.facts.roles import Role, RoleReader, clause_subjects, is_word, lis
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
 from pipeline.resources import table_rows, word_list
 from pipeline.vocab.domains import domain_terms
+from pipeline.vocab.numbers import COUNT_WORDS
 
 FACT_KINDS = ("body", "footnote", "caption")
 # Instruments that partners are not members of (a policy, a treaty regime).
 NOT_LINKS = ("strategy", "convention")
 GENERIC_TYPE = "generic"  # a cooperation that names no instrument
 CONTEXT_AFTER = 80  # characters after a link where a following verb may give its status
-_NUMBERS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_NUMBERS.update({"twenty-one": 21, "twenty-two": 22, "twenty-three": 23, "twenty-four": 24, "twenty-five": 25, "thirty": 30})
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _QUOTED_TITLE = re.compile(r"['\u2018\u201c\"][^'\u2019\u201d\"]{8,}['\u2019\u201d\"],")
 # An author's initial and name ("G. Grevi,"), "et al.", page numbers, a date in brackets.
@@ -145,7 +142,7 @@ def _domain_terms() -> list[tuple[re.Pattern[str], str]]:
 @lru_cache(maxsize=1)
 def _group() -> re.Pattern[str]:
     nouns = "|".join(sorted((re.escape(n) for n in word_list("group_nouns.txt")), key=len, reverse=True))
-    count = r"(?P<count>\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r"|several|many|a number of|some|various)"
+    count = r"(?P<count>\d+|" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r"|several|many|a number of|some|various)"
     return re.compile(rf"^[)\]]?\s*(with|between|among)\s+(more than\s+|over\s+|around\s+)?{count}\s+(other\s+|key\s+|partner\s+)?({nouns})\b", re.I)
 
 
@@ -242,7 +239,7 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         group = _group().match(after)
         if group:
             count = group.group("count").lower()
-            link.group = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
+            link.group = int(count) if count.isdigit() else COUNT_WORDS.get(count, 0)
         previous_end = links[i - 1].end if i else sentence.start
         next_start = links[i + 1].start if i + 1 < len(links) else sentence.end
         link.status = _status(text, sentence.start, previous_end, link, next_start)
