@@ -20,7 +20,8 @@ def domain_terms() -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _modes() -> list[tuple[re.Pattern, str]]:
+def mode_patterns() -> list[tuple[re.Pattern, str]]:
+    """(pattern, mode) of ``modes.csv``, in file order."""
     return [(re.compile(r["pattern"], re.IGNORECASE), r["mode"]) for r in table_rows("modes.csv")]
 
 
@@ -42,7 +43,7 @@ def domain_code(domain: str) -> str:
 
 def mode_of(mode_text: str) -> str:
     """The mode of cooperation a printed cell names (first matching row of ``modes.csv``), or ""."""
-    for pattern, mode in _modes():
+    for pattern, mode in mode_patterns():
         if pattern.search(mode_text.strip()):
             return mode
     return ""
