@@ -89,14 +89,14 @@ def small_model(tmp_path_factory) -> Path:
 
 
 def test_the_saved_card_gives_the_loaded_model_its_family_thresholds(small_model):
-    model = load_model(small_model)
+    model = load_model(small_model, trust=True)
     assert set(model.family_thresholds) == {"analysis", "table"}
     assert model.thresholds_for("analysis") == model.family_thresholds["analysis"]
     assert model.thresholds_for("official") == model.thresholds_for("") == model.thresholds
 
 
 def test_classify_passages_judges_a_passage_by_its_documents_family(small_model):
-    saved = load_model(small_model)
+    saved = load_model(small_model, trust=True)
     lenient = {d: 0.0 for d in DOMAINS}
     model = DomainModel(saved.pipeline, saved.thresholds, saved.card, {"analysis": lenient, "table": lenient})
     passages = [Passage("d", "d:1", 1, "", "body", "The ministers met in Geneva and issued a statement on trade."),
