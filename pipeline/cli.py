@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
 def _is_user_error(exc: Exception) -> bool:
     """A bad input, setting, model or output folder (told in one line), not a bug (a traceback)."""
     from pipeline.classify import ModelCardError
-    from pipeline.extract import ModelError
+    from pipeline.vocab.nlp import ModelError
 
     return isinstance(exc, (OSError, ValueError, ModelError, ModelCardError))
 
@@ -374,7 +374,7 @@ def _evaluate_documents(args: argparse.Namespace) -> int:
     golds: list[list[dict]] = []
 
     def read_gold() -> None:  # pandas and the gold, read while the workers load the models
-        from pipeline.audit.documents import load_document_gold
+        from pipeline.scoring import load_document_gold
 
         golds.append(load_document_gold(args.gold))
 
@@ -405,7 +405,7 @@ def _evaluate_documents(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import tempfile
 
-    from pipeline.extract.evaluate import format_report, load_entity_gold, score_entities
+    from pipeline.audit.entities import format_report, load_entity_gold, score_entities
     from pipeline.ingest import find_inputs
     from pipeline.io import write_text
     from pipeline.process import run_without_prefect

@@ -19,14 +19,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.io import TEMP_SUFFIX, atomic_path, file_sha256, write_jsonl, write_records, write_text
-from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
+from pipeline.records import (
+    DOCUMENTS,
+    DOMAIN_SCORES,
+    FACTS,
+    MENTIONS,
+    PASSAGES,
+    SOURCE_TABLES,
+    Document,
+    Fact,
+    IngestResult,
+    Mention,
+    Passage,
+    SourceTable,
+)
 
-DOCUMENTS = "documents.csv"
-PASSAGES = "passages.csv"
-SOURCE_TABLES = "source_tables.jsonl"
-MENTIONS = "mentions.csv"
-DOMAIN_SCORES = "domains.csv"
-FACTS = "cooperation.csv"
 # Every per-document record file a run writes (the tables are built from these).
 RECORD_FILES = (DOCUMENTS, PASSAGES, SOURCE_TABLES, MENTIONS, DOMAIN_SCORES, FACTS)
 INGEST_FILES = (DOCUMENTS, PASSAGES, SOURCE_TABLES)
@@ -54,7 +61,7 @@ def write_mentions(mentions: list[Mention], out_dir: str | Path, parquet: bool =
 
 
 def write_domain_scores(scores: list, out_dir: str | Path, parquet: bool = False) -> None:
-    from pipeline.classify import DomainScore
+    from pipeline.records import DomainScore
 
     write_records(scores, DomainScore, Path(out_dir) / DOMAIN_SCORES, parquet=parquet)
 
@@ -62,7 +69,7 @@ def write_domain_scores(scores: list, out_dir: str | Path, parquet: bool = False
 def write_facts(facts: list[Fact], out_dir: str | Path, parquet: bool = False) -> None:
     """cooperation.csv, each instrument under one canonical name across all documents, each fact
     with its row key and the analysts' corrections in ``out_dir`` applied (pipeline/review.py)."""
-    from pipeline.facts import merge_facts
+    from pipeline.vocab.instruments import merge_facts
     from pipeline.review import write_cooperation
 
     write_cooperation(merge_facts(facts), out_dir, parquet=parquet)

@@ -26,6 +26,22 @@ DOMAINS = (
     "outer_space", "crisis_management", "security_of_supply", "defence_general",
 )
 
+# The record files a run writes into its output folder (CONTRACT.md), one per record type.
+DOCUMENTS = "documents.csv"
+PASSAGES = "passages.csv"
+SOURCE_TABLES = "source_tables.jsonl"
+MENTIONS = "mentions.csv"
+DOMAIN_SCORES = "domains.csv"
+FACTS = "cooperation.csv"
+# The columns of the analysts' tables (``tables/*.csv``), as the gold files name them.
+TABLE_COLUMNS = {
+    "joint_statements": ["partner", "partner_iso3", "domains", "title", "year", "source_doc", "source_table", "page", "evidence"],
+    "partners_without_statements": ["partner", "partner_iso3", "partnership_as_printed", "source_doc", "source_table"],
+    "cooperation_elements": ["partner", "partner_iso3", "domain", "mode", "mode_text", "qualifiers", "source_doc", "source_table", "page", "evidence"],
+    "dialogues": ["partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "source_doc", "source_table", "page", "evidence"],
+    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts", "basis", "confidence"],
+}
+
 R = TypeVar("R", bound="Record")
 
 
@@ -172,7 +188,7 @@ class Passage(Record):
 
     @property
     def match_text(self) -> str:
-        from pipeline.textnorm import normalize_for_matching
+        from pipeline.vocab.textnorm import normalize_for_matching
 
         return normalize_for_matching(self.text)
 
@@ -235,6 +251,16 @@ class Mention(Record):
 
 
 @dataclass
+class DomainScore(Record):
+    """One passage scored for one domain (the classification stage's record, ``domains.csv``)."""
+
+    passage_id: str
+    domain: str
+    score: float
+    predicted: bool
+
+
+@dataclass
 class Fact(Record):
     """A cooperation fact: the EU and one partner linked through an instrument or a kind of cooperation.
 
@@ -277,3 +303,17 @@ class IngestResult:
     document: Document
     passages: list[Passage] = field(default_factory=list)
     tables: list[SourceTable] = field(default_factory=list)
+
+
+def column_labels(header: list[list[str]]) -> list[str]:
+    """Each column's header text: its header cells from top to bottom, repeats dropped."""
+    width = max((len(r) for r in header), default=0)
+    labels = []
+    for c in range(width):
+        parts: list[str] = []
+        for row in header:
+            cell = " ".join(row[c].split()) if c < len(row) else ""
+            if cell and cell not in parts:
+                parts.append(cell)
+        labels.append(" ".join(parts))
+    return labels

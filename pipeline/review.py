@@ -164,7 +164,7 @@ def _with_partner(values: dict[str, Any], columns: list[str] | tuple[str, ...]) 
     """A corrected partner brings its ISO code and kind along, unless those were corrected too."""
     if "partner" not in values or not values["partner"]:
         return values
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     found = partner_of(str(values["partner"]))
     values = dict(values)
@@ -275,7 +275,7 @@ def write_cooperation(facts: list[Fact], out_dir: str | Path, parquet: bool = Fa
     The facts as found (before any correction) are kept in ``DIR/.secmine/`` so that
     ``secmine tables`` can apply newly imported corrections without re-reading documents.
     """
-    from pipeline.outputs import FACTS
+    from pipeline.records import FACTS
     from pipeline.tables.keys import row_keys
 
     out_dir = Path(out_dir)
@@ -291,7 +291,7 @@ def write_cooperation(facts: list[Fact], out_dir: str | Path, parquet: bool = Fa
 def refresh_cooperation(out_dir: str | Path, parquet: bool = False) -> list[Fact]:
     """The facts of ``out_dir`` with the current corrections applied; cooperation.csv rewritten
     only when that changes it."""
-    from pipeline.outputs import FACTS
+    from pipeline.records import FACTS
     from pipeline.tables.keys import row_keys
 
     out_dir = Path(out_dir)
@@ -315,13 +315,12 @@ def refresh_cooperation(out_dir: str | Path, parquet: bool = False) -> list[Fact
 
 def _output_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
     """cooperation.csv and every table of ``out_dir``, as strings."""
-    from pipeline.outputs import FACTS
-    from pipeline.tables import COLUMNS
+    from pipeline.records import FACTS, TABLE_COLUMNS
 
     frames = {}
     if (out_dir / FACTS).exists():
         frames["cooperation"] = read_frame(out_dir / FACTS)
-    for name in COLUMNS:
+    for name in TABLE_COLUMNS:
         path = out_dir / "tables" / f"{name}.csv"
         if path.exists():
             frames[name] = read_frame(path)
@@ -342,7 +341,7 @@ def _spans(evidence: str, row: dict, surfaces: dict[tuple[str, str], set[str]] |
     """Where the row's partner, instrument and year stand in its evidence: their canonical names,
     and the surface forms the extraction found in the row's passage (``surfaces``), matched
     without regard to case."""
-    from pipeline.facts import instrument_key
+    from pipeline.vocab.instruments import instrument_key
 
     spans: list[dict] = []
     wanted = [("PARTNER", row.get("partner", "")), ("INSTRUMENT", row.get("instrument") or row.get("title") or ""),
@@ -365,8 +364,8 @@ def _spans(evidence: str, row: dict, surfaces: dict[tuple[str, str], set[str]] |
 
 def _surfaces(out_dir: Path) -> dict[str, dict[tuple[str, str], set[str]]]:
     """The surface forms of each passage's mentions, by (label, canonical), from mentions.csv."""
-    from pipeline.facts import instrument_key
-    from pipeline.outputs import MENTIONS
+    from pipeline.vocab.instruments import instrument_key
+    from pipeline.records import MENTIONS
 
     found: dict[str, dict[tuple[str, str], set[str]]] = {}
     if not (out_dir / MENTIONS).exists():
@@ -447,7 +446,7 @@ def export_review(out_dir: str | Path) -> Path:
     write_text(folder / "label-studio.json", json.dumps(
         [{k: t[k] for k in ("data", "predictions", "meta")} for t in tasks], ensure_ascii=False, indent=1, default=str) + "\n")
     write_text(folder / "label-studio.xml", LABEL_STUDIO_CONFIG)
-    from pipeline import _typed
+    from pipeline import typed_columns
     from pipeline.tables.workbook import FACT_ORDER
 
     sheets = {}
@@ -455,7 +454,7 @@ def export_review(out_dir: str | Path) -> Path:
         shown = _review_columns(table, frame)
         if table == "cooperation":
             shown = [c for c in FACT_ORDER if c in shown] + [c for c in shown if c not in FACT_ORDER]
-        frame = _typed(frame.assign(verdict="", note="").reindex(columns=["row_key", "verdict", "note", "reviewed", *shown,
+        frame = typed_columns(frame.assign(verdict="", note="").reindex(columns=["row_key", "verdict", "note", "reviewed", *shown,
                                                                           *(["evidence"] if "evidence" in frame else [])]))
         sheets[table] = frame
     write_review_workbook(folder / "review.xlsx", sheets, INSTRUCTIONS)
@@ -484,9 +483,9 @@ def _verdict(value: Any, where: str) -> str:
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two cells say the same ("2016" and 2016, "0.0" and 0, None and "" do)."""
-    from pipeline.tables.keys import _text
+    from pipeline.tables.keys import key_text
 
-    a, b = _text(a), _text(b)
+    a, b = key_text(a), key_text(b)
     if a == b:
         return True
     try:

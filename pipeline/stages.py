@@ -25,6 +25,28 @@ class DocumentRecords:
     facts: list[Fact] = field(default_factory=list)
 
 
+def find_inputs(inputs) -> list[Path]:
+    """The input files of files and folders (folders searched for the formats secmine reads)."""
+    from pipeline.ingest import find_inputs as find
+
+    return find(inputs)
+
+
+def ingest(path: str | Path, settings: Settings | None = None) -> IngestResult:
+    """One file read into its document, passages and printed tables (the ingest stage)."""
+    from pipeline.ingest import ingest_file
+
+    return ingest_file(path, settings)
+
+
+def document_type(result: IngestResult) -> str:
+    """The document's type as the facts stage reads it (from its title and front matter; no
+    mentions needed), which decides its passages' domain thresholds."""
+    from pipeline.facts.document import describe_document
+
+    return describe_document(result, []).doc_type
+
+
 def analyse_document(result: IngestResult, model) -> tuple[list[Mention], list, list[Fact]]:
     """Mentions, domain scores and cooperation facts of one ingested document."""
     from pipeline.classify import classify_passages
@@ -59,7 +81,7 @@ def warm_up(model_dir: str | None, trust_model: bool, code_version: str = "") ->
 
     if model_dir is not None:
         from pipeline.classify import load_model
-        from pipeline.extract.nlp import load_nlp
+        from pipeline.vocab.nlp import load_nlp
 
         load_nlp()
         load_model(Path(model_dir), trust=trust_model)

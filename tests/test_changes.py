@@ -79,7 +79,7 @@ def test_a_changed_rule_file_is_named_as_the_reason(article, tmp_path, monkeypat
     import pipeline.changes
     import pipeline.resources
     from pipeline.resources import table_rows
-    from pipeline.tables import source
+    from pipeline.vocab import domains
 
     out = tmp_path / "out"
     write_run_outputs([DocumentRecords(article.document, article.passages, article.tables)], out)
@@ -97,13 +97,13 @@ def test_a_changed_rule_file_is_named_as_the_reason(article, tmp_path, monkeypat
     monkeypatch.setattr(pipeline.resources, "resource_text", lambda name: (rules / name).read_text(encoding="utf-8"))
     monkeypatch.setattr(pipeline.changes, "resources_folder", lambda: rules)
     table_rows.cache_clear()
-    source._modes.cache_clear()
+    domains.mode_patterns.cache_clear()
     try:
         rebuild_tables(out)
         report = record_run(out)
     finally:
         table_rows.cache_clear()
-        source._modes.cache_clear()
+        domains.mode_patterns.cache_clear()
     changed = [c for c in report.changes if c.change == "changed"]
     assert {c.row_key for c in changed} == funding and not [c for c in report.changes if c.change != "changed"]
     assert {(c.reason, c.reason_detail) for c in changed} == {("rules", "modes.csv")}

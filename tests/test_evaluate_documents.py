@@ -12,11 +12,10 @@ from pipeline.audit.documents import (
     content_words,
     date_found,
     evaluate_outputs,
-    find_passage,
     format_evaluation,
     instrument_matches,
-    load_document_gold,
 )
+from pipeline.scoring import find_passage, load_document_gold
 from pipeline.cli import main
 
 SHARED_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "dev"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.extract.mentions import find_mentions
-from pipeline.extract.nlp import load_nlp
+from pipeline.vocab.nlp import load_nlp
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +182,7 @@ def test_note_marked_names_are_found_without_their_markers(tmp_path):
 
 
 def test_entity_gold_is_validated(tmp_path):
-    from pipeline.extract.evaluate import GoldError, load_entity_gold
+    from pipeline.audit.entities import GoldError, load_entity_gold
 
     bad = tmp_path / "gold.jsonl"
     bad.write_text('{"doc": "a.pdf", "label": "PARTNER", "canonical": "Japan"}\n{"doc": "a.pdf", "label": "PLACE", "canonical": "X"}\n')
@@ -191,7 +191,7 @@ def test_entity_gold_is_validated(tmp_path):
 
 
 def test_evaluate_scores_counts_and_distinct(tmp_path):
-    from pipeline.extract.evaluate import score_entities
+    from pipeline.audit.entities import score_entities
     from pipeline.records import Document, IngestResult, Mention, Passage
 
     doc = Document(doc_id="d", source="a.pdf")
@@ -211,7 +211,7 @@ def test_evaluate_scores_counts_and_distinct(tmp_path):
 def test_brief_entities_meet_the_targets(shared_dir, brief):
     """On the seed brief every label keeps an F1 of 0.95 or more."""
     from pipeline.extract import extract_document
-    from pipeline.extract.evaluate import load_entity_gold, score_entities
+    from pipeline.audit.entities import load_entity_gold, score_entities
 
     gold = load_entity_gold(shared_dir / "gold" / "entities.jsonl")
     report = score_entities(extract_document(brief), [brief], gold)["mentions"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.extract import extract_document
-from pipeline.facts import extract_facts, instrument_key, merge_facts
+from pipeline.facts import extract_facts
+from pipeline.vocab.instruments import instrument_key, merge_facts
 from pipeline.ingest import ingest_file
 from pipeline.records import Fact
 from pipeline.tables.from_facts import instrument_label

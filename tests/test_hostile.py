@@ -268,7 +268,7 @@ def test_gold_in_another_encoding_names_file_and_line(tmp_path, encoding, data):
 
 
 def test_gold_with_a_byte_order_mark_is_decoded(tmp_path):
-    from pipeline.audit.gold import decode_gold
+    from pipeline.scoring import decode_gold
 
     for encoding in ("utf-16", "utf-8-sig", "utf-32"):
         (tmp_path / "g.csv").write_bytes("partner\nCôte d'Ivoire\n".encode(encoding))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest import ingest_file
-from pipeline.textnorm import normalize_for_matching
+from pipeline.vocab.textnorm import normalize_for_matching
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PDFS = sorted((ROOT / "corpus" / "docs").glob("*.pdf"))

@@ -9,7 +9,7 @@ from collections import defaultdict
 import pdfplumber
 import pytest
 
-from pipeline.textnorm import normalize_for_matching
+from pipeline.vocab.textnorm import normalize_for_matching
 
 pytestmark = pytest.mark.shared
 

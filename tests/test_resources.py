@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pycountry
 
-from pipeline.extract.gazetteer import instrument_heads, load_gazetteer
+from pipeline.vocab.gazetteer import instrument_heads, load_gazetteer
 from pipeline.records import DOMAINS, INSTRUMENT_TYPES, PARTNER_KINDS
 
 

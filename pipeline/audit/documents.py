@@ -22,7 +22,6 @@ Everything here reads output files and gold; nothing runs a stage.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,33 +29,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.audit.gold import decode_gold
 from pipeline.io import read_frame
-from pipeline.scoring import Score
+from pipeline.scoring import GOLD_DOMAINS, IGNORED_DOMAINS, Score, find_passage, gold_text
 
-# Gold domain labels and secmine's.
-GOLD_DOMAINS = {
-    "non-proliferation": "non_proliferation",
-    "counter-terrorism": "counter_terrorism",
-    "organised crime": "organised_crime",
-    "cyber-security": "cyber_security",
-    "maritime security": "maritime_security",
-    "outer space": "outer_space",
-    "crisis management": "crisis_management",
-    "security of supply/defence industry": "security_of_supply",
-}
-IGNORED_DOMAINS = ("defence_general",)
 MIN_DOMAIN_SUPPORT = 3
 INSTRUMENT_OVERLAP = 0.6
-PASSAGE_KEY_WORDS = 7
 STOP_WORDS = frozenset(
     "a an and the of on for in to with by at from as its their our into between among under "
     "over about per via".split()
 )
-
-
-class DocumentGoldError(ValueError):
-    """A gold file cannot be read; the message names it."""
 
 
 @dataclass
@@ -121,27 +102,6 @@ def _ratio(score: Score) -> float | None:
 # -- gold --------------------------------------------------------------------------------------
 
 
-def load_document_gold(folder: str | Path) -> list[dict]:
-    """Every ``*.json`` gold file of a folder, checked for the fields the figures need."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such gold folder")
-    golds = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            gold = json.loads(decode_gold(path))
-        except json.JSONDecodeError as exc:
-            raise DocumentGoldError(f"{path}: not a JSON gold file ({exc})") from exc
-        for key in ("text_file", "partners", "instruments"):
-            if key not in gold:
-                raise DocumentGoldError(f"{path}: the gold has no {key!r}")
-        gold["_path"] = str(path)
-        golds.append(gold)
-    if not golds:
-        raise DocumentGoldError(f"{folder}: no *.json gold files")
-    return golds
-
-
 # -- matching helpers ---------------------------------------------------------------------------
 
 
@@ -161,40 +121,9 @@ def instrument_matches(gold_name: str, mention: str) -> bool:
     return len(a & b) >= INSTRUMENT_OVERLAP * min(len(a), len(b))
 
 
-def _norm(text: str) -> str:
-    text = text.translate(str.maketrans({"\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-",
-                                         "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "}))
-    return " ".join(text.split()).lower()
-
-
 def date_found(gold_date: str, mention_texts: list[str]) -> bool:
-    g = _norm(gold_date)
-    return any(g in m or (m and m in g) for m in map(_norm, mention_texts))
-
-
-def _key_words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", _norm(text))[:PASSAGE_KEY_WORDS])
-
-
-def find_passage(text_start: str, passages: list[tuple[str, str]]) -> str | None:
-    """The passage id whose text starts with (else contains) the gold passage's first seven words.
-
-    When several passages start with the same seven words ("1. The United States and the European
-    Union ..."), the one that starts with the whole ``text_start`` wins."""
-    key = _key_words(text_start)
-    if not key:
-        return None
-    whole = " ".join(re.findall(r"\w+", _norm(text_start)))
-    starting, contained = [], None
-    for pid, text in passages:
-        words = " ".join(re.findall(r"\w+", _norm(text)))
-        if words.startswith(key):
-            starting.append((pid, words))
-        elif contained is None and key in words:
-            contained = pid
-    if starting:
-        return next((pid for pid, words in starting if words.startswith(whole)), starting[0][0])
-    return contained
+    g = gold_text(gold_date)
+    return any(g in m or (m and m in g) for m in map(gold_text, mention_texts))
 
 
 # -- scoring -----------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ naming the file, the line and the column.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -16,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.extract.evaluate import GoldError as EntityGoldError
-from pipeline.extract.evaluate import load_entity_gold
+from pipeline.audit.entities import load_entity_gold
 from pipeline.records import DOMAINS, PARTNER_KINDS, STATUSES
-from pipeline.resources import table_rows
+from pipeline.scoring import GoldError as EntityGoldError
+from pipeline.scoring import decode_gold as decode_text
+from pipeline.vocab.domains import known_modes, statement_codes
 
 
 class AuditError(ValueError):
@@ -55,23 +55,10 @@ def required_columns(table: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def known_modes() -> frozenset[str]:
-    """The mode vocabulary: the ``mode`` column of ``pipeline/resources/modes.csv``."""
-    return frozenset(r["mode"] for r in table_rows("modes.csv"))
-
-
-@lru_cache(maxsize=1)
-def statement_codes() -> dict[str, str]:
-    """Policy-area codes of joint statements (NP, CT, OC, CS): the capitalised codes of
-    ``pipeline/resources/domain_terms.csv``, each with its domain."""
-    return {r["term"]: r["domain"] for r in table_rows("domain_terms.csv") if re.fullmatch(r"[A-Z]{2,4}", r["term"])}
-
-
-@lru_cache(maxsize=1)
 def _iso3_codes() -> frozenset[str]:
     import pycountry
 
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     codes = {c.alpha_3 for c in pycountry.countries}
     codes |= {e.iso3 for e in load_gazetteer().entries.values() if e.iso3}  # XKX (Kosovo)
@@ -99,7 +86,7 @@ class Gold:
 
 def _problem(column: str, value: str, row: dict) -> str | None:
     """What is wrong with one cell, or None."""
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     value = value.strip()
     if column in ("partner", "source_doc", "title", "instrument") and not value:
@@ -132,33 +119,11 @@ def _problem(column: str, value: str, row: dict) -> str | None:
     return None
 
 
-# Byte-order marks, the longer first (UTF-32 LE begins with UTF-16 LE's).
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_gold(path: str | Path) -> str:
-    """A gold file's text: UTF-8, or any UTF with a byte-order mark; otherwise a ``GoldError``
-    naming the file, the line and the byte that is not UTF-8."""
-    path = Path(path)
-    data = path.read_bytes()
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    if encoding == "utf-8" and b"\x00" in data[:400]:
-        raise GoldError(f"{path}, line 1: looks like UTF-16 or UTF-32 without a byte-order mark; save it as UTF-8")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise GoldError(f"{path}, line {line}, column {column}: byte 0x{data[exc.start]:02x} is not {encoding.upper()} "
-                        "(a Latin-1 or Windows-1252 file? save it as UTF-8)") from None
-
-
 def read_gold_csv(path: str | Path, table: str) -> list[dict]:
     """Rows of one gold CSV, checked; each row gets ``_file`` and ``_line`` (1-based, header = 1)."""
     path = Path(path)
     required = required_columns(table)
-    with io.StringIO(decode_gold(path), newline="") as handle:
+    with io.StringIO(decode_text(path, GoldError), newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -188,7 +153,7 @@ def read_gold_csv(path: str | Path, table: str) -> list[dict]:
 def read_gold_entities(path: str | Path) -> list[dict]:
     """Gold mentions (doc, text, label, canonical, context), checked by the extraction scorer's loader."""
     path = Path(path)
-    decode_gold(path)  # another encoding: an error naming the line
+    decode_text(path, GoldError)  # another encoding: an error naming the line
     try:
         rows = load_entity_gold(path)
     except EntityGoldError as exc:

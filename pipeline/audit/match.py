@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from pipeline.scoring import Score
 from pipeline.settings import Settings
-from pipeline.textnorm import normalize_for_matching
+from pipeline.vocab.textnorm import normalize_for_matching
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def normalise_title(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def normalise_partner(name: str) -> str:
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     partner = partner_of(name or "")
     return normalise(partner.name if partner else name)
@@ -104,7 +104,7 @@ def normalise_partner(name: str) -> str:
 
 @lru_cache(maxsize=4096)
 def normalise_instrument(name: str) -> str:
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     text = re.sub(r"\s*\((?:19|20)\d\d\)\s*$", "", normalize_for_matching(str(name or "")).strip())
     text = re.sub(r"^[\"']+|[\"']+$", "", text).strip()
@@ -287,7 +287,7 @@ def general_rules(settings: Settings) -> list[str]:
 
 # The domains a row of each table speaks about, for the partner x domain agreement matrix.
 def row_domains(table: str, row: dict) -> list[str]:
-    from pipeline.audit.gold import statement_codes
+    from pipeline.vocab.domains import statement_codes
 
     if table == "joint_statements":
         codes = statement_codes()

@@ -23,17 +23,19 @@ from pipeline.audit.match import (
 )
 from pipeline.audit.report import write_report
 from pipeline.io import read_frame, read_records
-from pipeline.outputs import DOCUMENTS, MENTIONS, PASSAGES
 from pipeline.records import (
+    DOCUMENTS,
     DOMAINS,
     MENTION_LABELS,
+    MENTIONS,
+    PASSAGES,
+    TABLE_COLUMNS,
     Document,
     IngestResult,
     Mention,
     Passage,
 )
 from pipeline.settings import Settings
-from pipeline.tables import COLUMNS
 
 AUDIT_DIR = "audit"
 TABLE_ORDER = ("joint_statements", "partners_without_statements", "cooperation_elements", "dialogues", "partnerships", ENTITIES)
@@ -155,7 +157,7 @@ def gold_view(table: str, row: dict, corpus: Corpus) -> dict:
 
 
 def output_view(table: str, row: dict) -> dict:
-    view = {k: row[k] for k in COLUMNS[table] if k in row}
+    view = {k: row[k] for k in TABLE_COLUMNS[table] if k in row}
     return view | {
         "row": row_label(table, row), "output_line": f"{row['_file']}:{row['_line']}", "document": row.get("_doc", ""),
         "page": _page(row.get("page")), "evidence": _clip(row.get("evidence", "")),
@@ -229,7 +231,7 @@ def _why_not(resolution: Resolution, settings: Settings) -> str:
 def audit_entities(gold: GoldTable, out_dir: Path, corpus: Corpus, resolutions: dict[str, Resolution],
                    settings: Settings) -> dict:
     """Mentions scored as ``secmine evaluate entities`` does (label + canonical, every mention counted)."""
-    from pipeline.extract.evaluate import OUT_OF_SCOPE, score_entities
+    from pipeline.audit.entities import OUT_OF_SCOPE, score_entities
 
     in_corpus, not_in_corpus = _split_by_corpus(gold, resolutions)
     scope = {r["_doc"] for r in in_corpus}
@@ -315,7 +317,7 @@ def agreement_matrix(alignments: dict[str, list[Alignment]]) -> dict:
 
 
 def _display_partner(name: str) -> str:
-    from pipeline.tables.source import partner_of
+    from pipeline.vocab.gazetteer import partner_of
 
     partner = partner_of(name)
     return partner.name if partner else name

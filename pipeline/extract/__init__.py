@@ -7,10 +7,6 @@ from collections.abc import Iterable, Iterator
 
 from pipeline.records import IngestResult, Mention
 
-class ModelError(RuntimeError):
-    """No usable spaCy English model is installed."""
-
-
 # Reference lists name publishers and titles, not actors.
 SKIPPED_KINDS = ("reference",)
 # spaCy parses a text in pieces of at most this many characters, cut where a paragraph or a
@@ -49,7 +45,7 @@ def extract_document(result: IngestResult, batch_size: int = 64) -> list[Mention
     """Mentions in every passage of one ingested document (none for a failed one)."""
     from pipeline.extract.document import document_mentions
     from pipeline.extract.mentions import find_mentions
-    from pipeline.extract.nlp import load_nlp
+    from pipeline.vocab.nlp import load_nlp
 
     if result.document.status != "ok":
         return []

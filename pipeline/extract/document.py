@@ -17,8 +17,8 @@ import bisect
 import re
 from collections.abc import Iterable
 
-from pipeline.extract.gazetteer import instrument_heads, load_gazetteer
-from pipeline.extract.instruments import head_of, parties_prefix
+from pipeline.vocab.gazetteer import instrument_heads, load_gazetteer
+from pipeline.vocab.instruments import head_of, parties_prefix
 from pipeline.records import IngestResult, Mention, Passage
 
 TITLE_RULE = "instrument-title:document-title"

@@ -29,15 +29,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
-from pipeline.extract.gazetteer import Head, instrument_heads, party_names
-from pipeline.resources import word_list
+from pipeline.vocab.gazetteer import Head
+from pipeline.vocab.instruments import DASHES, TITLE_PREPS, InstrumentVocab, singular_head, vocabulary
 
-DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_DASH = f"[{DASHES}/]"
 # Capitalised words that open a sentence or a phrase without being part of a name.
 NOT_TITLE_WORDS = frozenset(
     "The This That These Those Its Their Our Your His Her My Such Each Any All Both Other Another A An "
@@ -49,12 +46,6 @@ NOT_TITLE_WORDS = frozenset(
 # Words that may join capitalised words before a head ("Trade and Technology Council",
 # "Misuse of Technology to Threaten Security working group").
 _LEFT_JOINERS = frozenset(["and", "&", "of", "for", "to", "on", "in"])
-# Prepositions that open a title's complement, and the head types each may follow.
-# Not "with" or "between": the parties that follow them are partners, not part of the name
-# ("Administrative Arrangements with Serbia"); "between" may stand inside a complement. "in" only
-# where a place is part of the name ("Training Mission in Mali", "Border Programme in Central Asia").
-_TITLE_PREPS = {"on": None, "of": None, "for": None, "against": None, "in": ("mission", "programme", "fund"),
-                "to": ("fund", "programme")}
 # Prepositions that open the topic of a lower-case instrument.
 # Not "with" (partners follow it) nor "in" (a place mostly: "an initiative in Kenya").
 _TOPIC_PREPS = frozenset(["on", "for", "between", "against", "of"])
@@ -91,126 +82,6 @@ class FormMatch:
     bare: str = ""  # a described instrument's head and topic alone ("Declaration on cooperation")
 
 
-# --- vocabulary -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Vocab:
-    heads_by_last: dict[str, tuple[Head, ...]]
-    singular_last: frozenset[str]
-    connectors: frozenset[str]
-    modifiers: frozenset[str]
-    establishing: frozenset[tuple[str, ...]]
-    fillers: frozenset[str]
-    joint: frozenset[str]
-    captions: frozenset[str]
-    organisation_words: frozenset[str]
-    prefix_start: re.Pattern
-    prefix_end: re.Pattern
-
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> _Vocab:
-    by_last: dict[str, list[Head]] = {}
-    for head in instrument_heads().values():
-        last = head.words[-1]
-        for form in {last, _plural(last)}:
-            by_last.setdefault(form, []).append(head)
-    heads_by_last = {k: tuple(sorted(v, key=lambda h: -len(h.words))) for k, v in by_last.items()}
-    parties = "|".join(re.escape(p) for p in party_names())
-    participles = "|".join(sorted(word_list("party_participles.txt")))
-    party = rf"(?:{parties})(?![\w])"
-    chain = rf"{party}(?:\s?{_DASH}\s?{party})+(?:{_DASH}(?:{participles})\b)?|{party}{_DASH}(?:{participles})\b"
-    return _Vocab(
-        heads_by_last=heads_by_last,
-        singular_last=frozenset(h.words[-1] for h in instrument_heads().values()),
-        connectors=word_list("title_connectors.txt"),
-        modifiers=word_list("instrument_modifiers.txt"),
-        establishing=frozenset(tuple(w.split()) for w in word_list("establishing_words.txt")),
-        fillers=word_list("instrument_fillers.txt"),
-        joint=frozenset(w.lower() for w in word_list("joint_words.txt")),
-        captions=word_list("caption_labels.txt"),
-        organisation_words=word_list("organisation_words.txt"),
-        prefix_start=re.compile(rf"(?:{chain})"),
-        prefix_end=re.compile(rf"(?<![\w.])(?:{chain})\s*$"),
-    )
-
-
-# --- public helpers ---------------------------------------------------------------------------
-
-
-def singular_head(word: str) -> str:
-    """"Partnerships" -> "Partnership", "Facilities" -> "Facility"; other words unchanged."""
-    heads = vocabulary().singular_last
-    if not word.lower().endswith("s"):
-        return word
-    for singular in (word[:-3] + ("Y" if word.isupper() else "y"), word[:-2], word[:-1]):
-        if singular.lower() in heads:
-            return singular
-    return word
-
-
-def _main_head(text: str) -> tuple[list[str], int, int, Head] | None:
-    """The words of a name, and where its main head stands: the last head before the name's
-    complement ("Joint Statement on the Task Force"), else the first head after it."""
-    words = [w for w in re.split(rf"[\s{re.escape(DASHES)}]+", text.strip("'\"\u2018\u2019\u201c\u201d ")) if w]
-    lower = [w.lower() for w in words]
-    heads = instrument_heads()
-    found: list[tuple[int, int, Head]] = []
-    i = 0
-    while i < len(lower):
-        for size in (4, 3, 2, 1):
-            key = tuple(lower[i : i + size])
-            if len(key) < size:
-                continue
-            head = heads.get(key) or heads.get(key[:-1] + (singular_head(key[-1]),))
-            if head is not None:
-                found.append((i, i + size, head))
-                i += size - 1
-                break
-        i += 1
-    if not found:
-        return None
-    inside = {j for s, e, _ in found for j in range(s, e)}
-    preps = [j for j, w in enumerate(lower) if w in _TITLE_PREPS and j not in inside]
-    first_prep = preps[0] if preps else len(lower)
-    before = [f for f in found if f[1] <= first_prep]
-    start, end, head = before[-1] if before else found[0]
-    return words, start, end, head
-
-
-def instrument_type(text: str) -> str:
-    """The instrument type an instrument's name gives by its head noun: the last head before the
-    name's complement ("Joint Statement on the Task Force" is a joint statement), else the first
-    head after it; "agreement" when there is none."""
-    found = _main_head(text)
-    return found[3].type if found else "agreement"
-
-
-def head_of(text: str) -> str:
-    """The head noun of an instrument's name as written, singular ("Task Force" of "the U.S.-EU Task
-    Forces on Energy"); empty when it has none."""
-    found = _main_head(text)
-    if not found:
-        return ""
-    words, start, end, _ = found
-    return " ".join(words[start : end - 1] + [singular_head(words[end - 1])])
-
-
-def parties_prefix(text: str) -> str:
-    """The parties prefix a name starts with ("U.S.-EU" of "U.S.-EU Energy Council"), or ""."""
-    m = vocabulary().prefix_start.match(text)
-    return m.group(0) if m else ""
-
-
 def doc_text(doc: Doc) -> str:
     """``doc.text``, built once per parsed text (spaCy joins the tokens again at every call)."""
     text = doc.user_data.get("secmine_text")
@@ -238,11 +109,11 @@ def _is_title(tok: Token) -> bool:
     return bool(re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?|\d+\.\d+", text))
 
 
-def _is_connector(tok: Token, vocab: _Vocab) -> bool:
+def _is_connector(tok: Token, vocab: InstrumentVocab) -> bool:
     return tok.lower_ in vocab.connectors and (tok.text.islower() or tok.text.isupper())
 
 
-def _head_at(doc: Doc, i: int, vocab: _Vocab) -> tuple[Head, int] | None:
+def _head_at(doc: Doc, i: int, vocab: InstrumentVocab) -> tuple[Head, int] | None:
     """The head whose last word is token ``i``, and the index of its first word."""
     for head in vocab.heads_by_last.get(doc[i].lower_, ()):
         first = i - len(head.words) + 1
@@ -312,7 +183,7 @@ def _title_goes_on(doc: Doc, i: int) -> bool:
         (nxt.text.isupper() == doc[i].text.isupper())
 
 
-def _left_body(doc: Doc, first: int, vocab: _Vocab) -> int:
+def _left_body(doc: Doc, first: int, vocab: InstrumentVocab) -> int:
     """Where the capitalised words before a head begin (``first`` when there are none)."""
     sent_start = doc[first].sent.start
     i = first - 1
@@ -358,13 +229,13 @@ def _strong(tok: Token) -> bool:
     return (text.isupper() and len(text) >= 2) or any(c in text for c in DASHES + ".") or text[:1].isdigit()
 
 
-def _title_complement(doc: Doc, k: int, head: Head, vocab: _Vocab, persons: set[int]) -> int:
+def _title_complement(doc: Doc, k: int, head: Head, vocab: InstrumentVocab, persons: set[int]) -> int:
     """The end (exclusive) of a capitalised complement opened at token ``k``, or ``k`` for none."""
     if k >= len(doc) or doc[k].sent.start != doc[k - 1].sent.start:
         return k
     prep = doc[k]
-    allowed = _TITLE_PREPS.get(prep.lower_, ())
-    if prep.lower_ not in _TITLE_PREPS or (allowed is not None and head.type not in allowed):
+    allowed = TITLE_PREPS.get(prep.lower_, ())
+    if prep.lower_ not in TITLE_PREPS or (allowed is not None and head.type not in allowed):
         return k
     if not (prep.text.islower() or (prep.text.isupper() and doc[k - 1].text.isupper())):
         return k
@@ -381,7 +252,7 @@ def _title_complement(doc: Doc, k: int, head: Head, vocab: _Vocab, persons: set[
             break
         if _is_title(tok):
             last = j
-        elif tok.lower_ == "the" and (previous.lower_ in _TITLE_PREPS or previous.lower_ == "and") and tok.text.islower():
+        elif tok.lower_ == "the" and (previous.lower_ in TITLE_PREPS or previous.lower_ == "and") and tok.text.islower():
             pass
         elif _is_connector(tok, vocab) and tok.lower_ != "the":
             if tok.lower_ in ("and", "&") and not (j + 1 < len(doc) and _is_title(doc[j + 1])):
@@ -426,13 +297,13 @@ def _span_text(doc: Doc, start: int, end: int, head_index: int | None = None) ->
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
-def _parties_at(doc: Doc, index: int, vocab: _Vocab) -> int:
+def _parties_at(doc: Doc, index: int, vocab: InstrumentVocab) -> int:
     """The character offset where a parties prefix starting at token ``index`` ends, or -1."""
     m = vocab.prefix_start.match(doc_text(doc), doc[index].idx)
     return m.end() if m else -1
 
 
-def _title(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, persons: set[int]) -> list[FormMatch]:
+def _title(doc: Doc, head: Head, first: int, last: int, vocab: InstrumentVocab, persons: set[int]) -> list[FormMatch]:
     body = _left_body(doc, first, vocab)
     for j in range(body, first - 1):
         if doc[j + 1].lower_ in _EMBEDDED_PREPS and _head_at(doc, j, vocab) is not None:
@@ -465,7 +336,7 @@ def _title(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, persons: 
                       doc[last].idx + len(doc[last].text))]
 
 
-def _coordinated_title(doc: Doc, head: Head, body: int, first: int, last: int, end: int, vocab: _Vocab) -> list[FormMatch]:
+def _coordinated_title(doc: Doc, head: Head, body: int, first: int, last: int, end: int, vocab: InstrumentVocab) -> list[FormMatch]:
     """"the 2019 and 2022 Joint Communiqués", "EU-Japan and EU-Korea Digital Partnerships": one
     instrument per year or parties prefix, when the head is plural."""
     if not _plural_head(doc[last], head):
@@ -531,7 +402,7 @@ def _topic(doc: Doc, k: int, starters: frozenset[str], persons: set[int]) -> int
     return k if last is None else last + 1
 
 
-def _modifiers_before(doc: Doc, first: int, vocab: _Vocab) -> int:
+def _modifiers_before(doc: Doc, first: int, vocab: InstrumentVocab) -> int:
     """Where the topic words before a lower-case head begin ("security and defence dialogue")."""
     i = first - 1
     while i >= 0:
@@ -593,7 +464,7 @@ def _words(doc: Doc, start: int, end: int) -> list[str]:
     return words
 
 
-def _establishing(tok: Token, vocab: _Vocab) -> bool:
+def _establishing(tok: Token, vocab: InstrumentVocab) -> bool:
     """Whether a token is an establishing word (with its particle: "set up", "enter into")."""
     if (tok.lower_,) in vocab.establishing:
         return True
@@ -601,7 +472,7 @@ def _establishing(tok: Token, vocab: _Vocab) -> bool:
     return nxt is not None and (tok.lower_, nxt.lower_) in vocab.establishing
 
 
-def _established(doc: Doc, last: int, vocab: _Vocab) -> bool:
+def _established(doc: Doc, last: int, vocab: InstrumentVocab) -> bool:
     """The head is the object of an establishing word, at most three links up the parse: "launch
     a dialogue", "the establishment of a working group", "a task force was set up"."""
     tok = doc[last]
@@ -616,7 +487,7 @@ def _established(doc: Doc, last: int, vocab: _Vocab) -> bool:
     return False
 
 
-def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: list[tuple[int, int]],
+def _lower(doc: Doc, head: Head, first: int, last: int, vocab: InstrumentVocab, known: list[tuple[int, int]],
            persons: set[int]) -> list[FormMatch]:
     found: list[FormMatch] = []
     head_end = doc[last].idx + len(doc[last].text)
@@ -681,7 +552,7 @@ def _lower(doc: Doc, head: Head, first: int, last: int, vocab: _Vocab, known: li
 
 
 def _generic(doc: Doc, head: Head, start_char: int, words_start: int, first: int, last: int, topic_end: int,
-             vocab: _Vocab, rule: str, prefix_end: int, persons: set[int]) -> list[FormMatch]:
+             vocab: InstrumentVocab, rule: str, prefix_end: int, persons: set[int]) -> list[FormMatch]:
     """A lower-case instrument from ``start_char`` to the end of its topic; several when a plural head
     takes coordinated topics ("dialogues on Russia, on cyber issues, and migration")."""
     prefix = doc_text(doc)[start_char : doc[words_start].idx].strip() if start_char < doc[words_start].idx else ""
@@ -741,7 +612,7 @@ def _capitalise(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _projects(doc: Doc, vocab: _Vocab, persons: set[int]) -> list[FormMatch]:
+def _projects(doc: Doc, vocab: InstrumentVocab, persons: set[int]) -> list[FormMatch]:
     """A named project inside a programme: "the PESCO project Military Mobility", "EDF projects
     'X' and 'Y'" (one per name)."""
     found = []
@@ -760,7 +631,7 @@ def _projects(doc: Doc, vocab: _Vocab, persons: set[int]) -> list[FormMatch]:
     return found
 
 
-def _project_names(doc: Doc, k: int, vocab: _Vocab, persons: set[int], plural: bool) -> list[tuple[int, int]]:
+def _project_names(doc: Doc, k: int, vocab: InstrumentVocab, persons: set[int], plural: bool) -> list[tuple[int, int]]:
     names: list[tuple[int, int]] = []
     while k < len(doc):
         quoted = doc[k].text in ("'", '"', "\u2018", "\u201c")

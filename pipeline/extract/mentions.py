@@ -23,18 +23,15 @@ import pycountry
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
-from pipeline.extract.dates import find_dates, normalize_date
-from pipeline.extract.gazetteer import load_gazetteer, stopwords
-from pipeline.extract.instruments import DASHES, NOT_TITLE_WORDS, FormMatch, doc_text, find_instruments, head_of, instrument_type, parties_prefix, singular_head
-from pipeline.extract.nlp import CAPS_KEY, SPANS_KEY
+from pipeline.vocab.dates import find_dates, normalize_date
+from pipeline.vocab.gazetteer import load_gazetteer, stopwords
+from pipeline.extract.instruments import NOT_TITLE_WORDS, FormMatch, doc_text, find_instruments
+from pipeline.vocab.nlp import CAPS_KEY, SPANS_KEY
 from pipeline.records import Mention
 from pipeline.resources import word_list
-
-__all__ = ["find_mentions", "instrument_type", "singular_head", "instrument_name"]
+from pipeline.vocab.instruments import DASHES, head_of, instrument_name, instrument_type, parties_prefix, singular_head
 
 RULE, FORM, MODEL = 3, 2, 1  # trust of a candidate's source
-_QUOTES = "'\"\u2018\u2019\u201c\u201d"
-_YEAR_SUFFIX = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
 _LEADING = re.compile(r"^(?:the|The|a|an|its|their|our)\s+")
 # Model entities that are names of their own: a capital inside one is part of that name.
 _NAME_ENTITIES = ("ORG", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT")
@@ -261,32 +258,6 @@ def _country_by_name(text: str) -> tuple[str, str] | None:
     if entry is None or entry.eu_member:
         return None
     return country.alpha_3, entry.canonical
-
-
-# --- names ------------------------------------------------------------------------------------
-
-
-def instrument_name(text: str, singular: bool = True) -> str:
-    """An instrument's canonical name from its surface: quotes and a trailing "(year)" dropped, a
-    trailing "instrument"/"format" dropped, dashes as hyphens, the last word singular when it is a
-    head (unless ``singular`` is false: a name whose head is already singular), the first letter
-    capital."""
-    name = _YEAR_SUFFIX.sub("", text.strip(_QUOTES + " "))
-    name = re.sub(r"\s+", " ", name)
-    name = re.sub(r"(?<=\S)[\u2010-\u2015\u2212](?=\S)", "-", name)  # "EU\u2013US" -> "EU-US"
-    words = name.split(" ")
-    while len(words) > 1 and words[-1].lower() in ("instrument", "format"):
-        del words[-1]
-    if singular:
-        words[-1] = singular_head(words[-1])
-    name = " ".join(words)
-    return name[:1].upper() + name[1:]
-
-
-# Kept for code that imported the private names (the facts stage, until it moves to the public ones).
-_instrument_type = instrument_type
-_singular_head = singular_head
-_instrument_name = instrument_name
 
 
 # --- filters and overlaps ---------------------------------------------------------------------

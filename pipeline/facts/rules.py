@@ -25,21 +25,19 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from pipeline.extract.mentions import instrument_type as type_of_instrument, singular_head
+from pipeline.vocab.instruments import instrument_type as type_of_instrument, singular_head
 from pipeline.facts.document import DocumentProfile, describe_document
 from pipeline.facts.roles import Role, RoleReader, clause_subjects, is_word, list_items
 from pipeline.records import DOMAINS, Fact, IngestResult, Mention, Passage
 from pipeline.resources import table_rows, word_list
+from pipeline.vocab.domains import domain_terms
+from pipeline.vocab.numbers import COUNT_WORDS
 
 FACT_KINDS = ("body", "footnote", "caption")
 # Instruments that partners are not members of (a policy, a treaty regime).
 NOT_LINKS = ("strategy", "convention")
 GENERIC_TYPE = "generic"  # a cooperation that names no instrument
 CONTEXT_AFTER = 80  # characters after a link where a following verb may give its status
-_NUMBERS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_NUMBERS.update({"twenty-one": 21, "twenty-two": 22, "twenty-three": 23, "twenty-four": 24, "twenty-five": 25, "thirty": 30})
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _QUOTED_TITLE = re.compile(r"['\u2018\u201c\"][^'\u2019\u201d\"]{8,}['\u2019\u201d\"],")
 # An author's initial and name ("G. Grevi,"), "et al.", page numbers, a date in brackets.
@@ -127,11 +125,6 @@ def _cooperation_cues() -> list[tuple[re.Pattern[str], str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _domain_names() -> dict[str, dict[str, str]]:
-    return {r["domain"]: r for r in table_rows("domain_names.csv")}
-
-
-@lru_cache(maxsize=1)
 def _type_modes() -> dict[str, str]:
     return {r["instrument_type"]: r["mode"] for r in table_rows("instrument_type_modes.csv")}
 
@@ -143,14 +136,13 @@ def _mode_cues() -> list[tuple[str, re.Pattern[str]]]:
 
 @lru_cache(maxsize=1)
 def _domain_terms() -> list[tuple[re.Pattern[str], str]]:
-    rows = sorted(table_rows("domain_terms.csv"), key=lambda r: -len(r["term"]))
-    return [(re.compile(rf"\b{re.escape(r['term'])}\b", re.I), r["domain"]) for r in rows if len(r["term"]) > 2]
+    return [(re.compile(rf"\b{re.escape(term)}\b", re.I), domain) for term, domain in domain_terms() if len(term) > 2]
 
 
 @lru_cache(maxsize=1)
 def _group() -> re.Pattern[str]:
     nouns = "|".join(sorted((re.escape(n) for n in word_list("group_nouns.txt")), key=len, reverse=True))
-    count = r"(?P<count>\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r"|several|many|a number of|some|various)"
+    count = r"(?P<count>\d+|" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r"|several|many|a number of|some|various)"
     return re.compile(rf"^[)\]]?\s*(with|between|among)\s+(more than\s+|over\s+|around\s+)?{count}\s+(other\s+|key\s+|partner\s+)?({nouns})\b", re.I)
 
 
@@ -161,7 +153,7 @@ def _anaphor() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _generic_heads() -> re.Pattern[str]:
-    from pipeline.extract.gazetteer import instrument_heads
+    from pipeline.vocab.gazetteer import instrument_heads
 
     heads = sorted({" ".join(h.words) for h in instrument_heads().values() if not h.title_only}, key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(h) for h in heads) + r")s?\b(\s+(on|for|of)\s+[a-z][a-z -]{2,40}?)?(?=\s+(with|between)\b)")
@@ -169,7 +161,7 @@ def _generic_heads() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _instrument_entries() -> list:
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     seen, entries = set(), []
     for entry in load_gazetteer().entries.values():
@@ -180,7 +172,7 @@ def _instrument_entries() -> list:
 
 
 def _eu_member(mention: Mention) -> bool:
-    from pipeline.extract.gazetteer import load_gazetteer
+    from pipeline.vocab.gazetteer import load_gazetteer
 
     entry = load_gazetteer().entry(f"country:{mention.partner_iso3}") if mention.partner_iso3 else None
     return bool(entry and entry.eu_member)
@@ -247,7 +239,7 @@ def links_in(sentence: Sentence, passage_domain: str) -> list[Link]:
         group = _group().match(after)
         if group:
             count = group.group("count").lower()
-            link.group = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
+            link.group = int(count) if count.isdigit() else COUNT_WORDS.get(count, 0)
         previous_end = links[i - 1].end if i else sentence.start
         next_start = links[i + 1].start if i + 1 < len(links) else sentence.end
         link.status = _status(text, sentence.start, previous_end, link, next_start)
@@ -361,7 +353,7 @@ def anchored(sentence: Sentence, links: list[Link], profile: DocumentProfile | N
 
 def read_roles(sents: list[Sentence], profile: DocumentProfile) -> dict[tuple[str, int], Role]:
     """The role of every partner mention in the given sentences, from one parse of each sentence."""
-    from pipeline.extract.nlp import load_nlp
+    from pipeline.vocab.nlp import load_nlp
 
     todo = [s for s in sents if partners_in(s)]
     if not todo:

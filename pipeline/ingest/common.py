@@ -6,8 +6,8 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from pipeline.records import Passage, SourceTable
-from pipeline.textnorm import clean_text
+from pipeline.records import Passage, SourceTable, column_labels
+from pipeline.vocab.textnorm import clean_text
 
 
 @dataclass
@@ -50,20 +50,6 @@ def push_heading(stack: list[tuple[int, str]], level: int, title: str) -> None:
 
 
 _EMPTY_CELL = re.compile(r"^(?:0+(?:[.,]0+)?|[-\u2013\u2014]|n/?a|none)?$", re.IGNORECASE)
-
-
-def column_labels(header: list[list[str]]) -> list[str]:
-    """Each column's header text: its header cells from top to bottom, repeats dropped."""
-    width = max((len(r) for r in header), default=0)
-    labels = []
-    for c in range(width):
-        parts: list[str] = []
-        for row in header:
-            cell = " ".join(row[c].split()) if c < len(row) else ""
-            if cell and cell not in parts:
-                parts.append(cell)
-        labels.append(" ".join(parts))
-    return labels
 
 
 def table_row_text(header: list[list[str]], row: list[str]) -> str:

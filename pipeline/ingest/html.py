@@ -15,7 +15,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 from pipeline.ingest.dates import normalize_date
 from pipeline.ingest.textdoc import ParsedText, TextBlock, source_table, split_note_line, squash_lines
 from pipeline.ingest.vocabulary import is_notes_heading
-from pipeline.textnorm import squash_whitespace
+from pipeline.vocab.textnorm import squash_whitespace
 
 _SKIP_TAGS = frozenset("script style nav noscript template svg form button iframe head title meta link".split())
 _INLINE_TAGS = frozenset(

@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from pipeline.ingest.dates import normalize_date
 from pipeline.ingest.html import html_fragment_blocks
 from pipeline.ingest.textdoc import ParsedText, TextBlock, source_table, squash_lines, take_markers
-from pipeline.textnorm import squash_whitespace
+from pipeline.vocab.textnorm import squash_whitespace
 
 _MD_REF = re.compile(r"(?<=\S)[ \t]*\[\^([^\]\s]+)\]")
 _MD_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")

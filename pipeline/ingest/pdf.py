@@ -53,7 +53,7 @@ from pipeline.ingest.pdf_tables import (
 from pipeline.ingest.vocabulary import NOTE_START_RE, source_line_re
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
-from pipeline.textnorm import expand_ligatures
+from pipeline.vocab.textnorm import expand_ligatures
 
 SOURCE_LINE_RE = source_line_re()
 BAD_TITLE_RE = re.compile(r"^(untitled|microsoft (word|powerpoint)|document\d*|.*\.(docx?|pdf|indd|pptx?))", re.I)

@@ -13,7 +13,7 @@ from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.textdoc import ParsedText, TextBlock, source_table, split_note_line, take_markers
 from pipeline.ingest.vocabulary import BULLETS, NUMBERED_HEADING_RE, caption_re, is_notes_heading
 from pipeline.records import SourceTable
-from pipeline.textnorm import squash_whitespace
+from pipeline.vocab.textnorm import squash_whitespace
 
 _HEADING_MAX_WORDS = 12
 _TXT_REF = re.compile(r"(?<=\S)[ \t]*(?:\[(\d{1,3})\]|\^(\d{1,3})|([⁰¹²³⁴⁵⁶⁷⁸⁹]+))")

@@ -21,7 +21,7 @@ from pipeline.ingest.errors import IngestError
 from pipeline.ingest.vocabulary import byline_re, caption_re, header_field_re, header_role, is_notes_heading, is_references_heading
 from pipeline.records import Document, IngestResult, SourceTable
 from pipeline.settings import Settings
-from pipeline.textnorm import squash_whitespace, strip_controls
+from pipeline.vocab.textnorm import squash_whitespace, strip_controls
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 

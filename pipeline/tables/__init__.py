@@ -14,20 +14,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.io import write_frame
-from pipeline.records import Document, Fact, SourceTable
+from pipeline.records import TABLE_COLUMNS, Document, Fact, SourceTable
 from pipeline.tables import source
 from pipeline.tables.keys import with_row_keys
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
 
-COLUMNS = {
-    "joint_statements": ["partner", "partner_iso3", "domains", "title", "year", "source_doc", "source_table", "page", "evidence"],
-    "partners_without_statements": ["partner", "partner_iso3", "partnership_as_printed", "source_doc", "source_table"],
-    "cooperation_elements": ["partner", "partner_iso3", "domain", "mode", "mode_text", "qualifiers", "source_doc", "source_table", "page", "evidence"],
-    "dialogues": ["partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "source_doc", "source_table", "page", "evidence"],
-    "partnerships": ["partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "status", "domain", "evidence", "source_doc", "page", "passage_id", "supporting_facts", "basis", "confidence"],
-}
 
 
 def rebuild_tables(out_dir: str | Path, parquet: bool = False, settings: "Settings | dict | str | Path | None" = None) -> Path:
@@ -38,7 +31,7 @@ def rebuild_tables(out_dir: str | Path, parquet: bool = False, settings: "Settin
     """
     from pipeline.changes import read_run_manifest
     from pipeline.io import read_jsonl, read_records
-    from pipeline.outputs import DOCUMENTS, SOURCE_TABLES
+    from pipeline.records import DOCUMENTS, SOURCE_TABLES
     from pipeline.review import apply_to_frame, facts_frame, load_corrections, record_applied, refresh_cooperation
     from pipeline.settings import Settings
 
@@ -58,11 +51,11 @@ def rebuild_tables(out_dir: str | Path, parquet: bool = False, settings: "Settin
 
 def tables_from_documents(documents: list[Document], tables: list[SourceTable], facts: list[Fact] = ()) -> dict[str, pd.DataFrame]:
     """Every analysts' table: from the documents' printed tables, and partnerships from the facts."""
-    from pipeline.facts import merge_facts
+    from pipeline.vocab.instruments import merge_facts
     from pipeline.tables import from_facts
 
     by_doc = {d.doc_id: d for d in documents}
-    rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    rows: dict[str, list[dict]] = {name: [] for name in TABLE_COLUMNS}
     printed: set[tuple[str, str]] = set()  # (doc_id, table kind) printed in the document
     for table in tables:
         document = by_doc.get(table.doc_id)
@@ -88,7 +81,7 @@ def tables_from_documents(documents: list[Document], tables: list[SourceTable], 
     rows["dialogues"] += from_facts.dialogues(unprinted("dialogues"), by_doc)
     rows["cooperation_elements"] += from_facts.cooperation_elements(unprinted("cooperation_elements"))
     doc_ids = _doc_ids(documents)
-    return {name: with_row_keys(name, typed(pd.DataFrame(rows[name], columns=columns)), doc_ids) for name, columns in COLUMNS.items()}
+    return {name: with_row_keys(name, typed(pd.DataFrame(rows[name], columns=columns)), doc_ids) for name, columns in TABLE_COLUMNS.items()}
 
 
 # Whole-number columns: nullable integers (pandas Int64), so that a missing year is empty, not NaN.

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from pipeline.facts import instrument_key
+from pipeline.vocab.instruments import instrument_key
 from pipeline.records import Document, Fact
-from pipeline.resources import table_rows
-from pipeline.tables.source import domain_code
+from pipeline.vocab.domains import domain_code, domain_names
 
 _MODE_LABELS = {
     "exchange_of_information": "Exchange of information", "joint_training": "Joint training",
@@ -38,7 +37,7 @@ def instrument_label(fact: Fact) -> str:
     fact has neither an instrument nor a domain."""
     if fact.instrument:
         return fact.instrument
-    labels = {r["domain"]: r for r in table_rows("domain_names.csv")}
+    labels = domain_names()
     if fact.domain not in labels:
         return ""
     return labels[fact.domain]["dialogue" if fact.instrument_type == "dialogue" else "cooperation"]

@@ -39,7 +39,8 @@ PREFIX = {
 VOLATILE = {"row_key", "reviewed", "page", "passage_id", "start", "end", "confidence", "supporting_facts", "rule_id", "basis"}
 
 
-def _text(value: object) -> str:
+def key_text(value: object) -> str:
+    """A cell as key text: empty for a missing value, whole floats as integers, whitespace squashed."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -53,16 +54,16 @@ def _digest(table: str, parts: Iterable[str]) -> str:
 
 
 def _identity(table: str, row: dict, doc_of: Callable[[dict], str]) -> list[str]:
-    from pipeline.facts import instrument_key
+    from pipeline.vocab.instruments import instrument_key
 
     parts = []
     for column in IDENTITY.get(table, ()):
         if column == "doc":
             parts.append(doc_of(row))
         elif column.endswith("~"):
-            parts.append(instrument_key(_text(row.get(column[:-1]))))
+            parts.append(instrument_key(key_text(row.get(column[:-1]))))
         else:
-            parts.append(_text(row.get(column)))
+            parts.append(key_text(row.get(column)))
     return parts
 
 
@@ -75,9 +76,9 @@ def row_keys(table: str, rows: list[dict], doc_ids: dict[str, str] | None = None
     doc_ids = doc_ids or {}
 
     def doc_of(row: dict) -> str:
-        if _text(row.get("doc_id")):
-            return _text(row.get("doc_id"))
-        source = _text(row.get("source_doc"))
+        if key_text(row.get("doc_id")):
+            return key_text(row.get("doc_id"))
+        source = key_text(row.get("source_doc"))
         return doc_ids.get(source, source)
 
     identities = [_identity(table, row, doc_of) for row in rows]
@@ -85,7 +86,7 @@ def row_keys(table: str, rows: list[dict], doc_ids: dict[str, str] | None = None
     shared = Counter(keys)
     for i, key in enumerate(keys):
         if shared[key] > 1:  # tell the rows apart by the rest of their content
-            rest = [f"{k}={_text(v)}" for k, v in sorted(rows[i].items()) if k not in VOLATILE]
+            rest = [f"{k}={key_text(v)}" for k, v in sorted(rows[i].items()) if k not in VOLATILE]
             keys[i] = _digest(table, [*identities[i], *rest])
     seen: Counter = Counter()
     for i, key in enumerate(keys):

@@ -9,71 +9,16 @@ document, page and cell it comes from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
-from pipeline.extract.dates import find_dates
-from pipeline.extract.gazetteer import load_gazetteer
-from pipeline.records import Document, SourceTable
-from pipeline.resources import table_rows
+from pipeline.records import Document, SourceTable, column_labels
+from pipeline.vocab.dates import find_dates
+from pipeline.vocab.domains import domain_of, mode_of
+from pipeline.vocab.gazetteer import partner_of
+from pipeline.vocab.textnorm import YEAR_SUFFIX
 
 _TABLE_NUMBER = re.compile(r"^(Table\s+[0-9IVX]+[a-z]?)\b", re.IGNORECASE)
-_YEAR_SUFFIX = re.compile(r"\s*\(((?:19|20)\d\d)\)\s*$")
 _BULLET_START = re.compile(r"(?:^|(?<=\)))\s*[\u2013\u2014\u2022-]\s*(?=[A-Za-z])")
 _LEGEND = re.compile(r"\b([A-Z]{2,4})\s*=\s*([^;.]+)")
-
-
-@dataclass(frozen=True)
-class Partner:
-    name: str
-    iso3: str
-    kind: str
-
-
-@lru_cache(maxsize=1)
-def _domain_terms() -> list[tuple[str, str]]:
-    return sorted(((r["term"], r["domain"]) for r in table_rows("domain_terms.csv")), key=lambda t: -len(t[0]))
-
-
-@lru_cache(maxsize=1)
-def _modes() -> list[tuple[re.Pattern, str]]:
-    return [(re.compile(r["pattern"], re.IGNORECASE), r["mode"]) for r in table_rows("modes.csv")]
-
-
-def domain_of(text: str) -> str:
-    """The security domain a header or code names ("Organized Crime", "Dialogues on Terrorism", "CT")."""
-    for term, domain in _domain_terms():
-        if term.isupper():
-            if re.search(rf"\b{re.escape(term)}\b", text):
-                return domain
-        elif term.lower() in text.lower():
-            return domain
-    return ""
-
-
-def domain_code(domain: str) -> str:
-    """A domain as the short code printed tables use ("NP", "CT"), or its name when it has none."""
-    return next((term for term, d in _domain_terms() if term.isupper() and d == domain), domain)
-
-
-def mode_of(mode_text: str) -> str:
-    for pattern, mode in _modes():
-        if pattern.search(mode_text.strip()):
-            return mode
-    return ""
-
-
-def partner_of(cell: str) -> Partner | None:
-    """The partner a table's key cell names: "Canada", "USA", "EU-USA", "Japan-EU"."""
-    text = " ".join(cell.split())
-    gazetteer = load_gazetteer()
-    for candidate in (text, re.sub(r"^EU\s*[-\u2013]\s*", "", text), re.sub(r"\s*[-\u2013]\s*EU$", "", text)):
-        for prefix in ("country:", "organisation:"):
-            found = gazetteer.named(candidate, prefix)
-            if found and not found[1].eu_member:
-                entry = found[1]
-                return Partner(entry.canonical, entry.iso3, entry.kind)
-    return None
 
 
 def table_label(table: SourceTable) -> str:
@@ -82,8 +27,6 @@ def table_label(table: SourceTable) -> str:
 
 
 def _labels(table: SourceTable) -> list[str]:
-    from pipeline.ingest.common import column_labels
-
     return column_labels(table.header)
 
 
@@ -178,11 +121,11 @@ def read_joint_statements(table: SourceTable, document: Document) -> tuple[list[
                 without.append({"partner": partner.name, "partner_iso3": partner.iso3, "partnership_as_printed": partner_cell,
                                 "source_doc": document.source, "source_table": table_label(table)})
             continue
-        year = _YEAR_SUFFIX.search(title_text)
+        year = YEAR_SUFFIX.search(title_text)
         codes = [c for c in re.split(r"\s*[/;,]\s*", area) if c in legend]
         statements.append({
             "partner": partner.name, "partner_iso3": partner.iso3, "domains": ";".join(codes),
-            "title": _YEAR_SUFFIX.sub("", title_text), "year": int(year.group(1)) if year else "",
+            "title": YEAR_SUFFIX.sub("", title_text), "year": int(year.group(1)) if year else "",
             "source_doc": document.source, "source_table": table_label(table),
             "page": _row_page(table, i), "evidence": _evidence(table, row, title_col),
         })

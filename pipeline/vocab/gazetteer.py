@@ -1,4 +1,4 @@
-"""The one loader of the extraction data files in ``pipeline/resources/``.
+"""The gazetteer: the one loader of the name lists in ``pipeline/resources/``, and partner names.
 
 Every name the rules know is a row of a CSV or JSONL file there; this module turns the rows
 into entries (what a match means) and SpanRuler patterns (how it is found). A pattern's ``id``
@@ -206,3 +206,25 @@ def party_names() -> tuple[str, ...]:
 def stopwords(name: str) -> frozenset[str]:
     """A context word list (locative prepositions, geographic heads, ...)."""
     return word_list(name)
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner as the gazetteer names it."""
+
+    name: str
+    iso3: str
+    kind: str
+
+
+def partner_of(cell: str) -> Partner | None:
+    """The partner a table's key cell names: "Canada", "USA", "EU-USA", "Japan-EU"."""
+    text = " ".join(cell.split())
+    gazetteer = load_gazetteer()
+    for candidate in (text, re.sub(r"^EU\s*[-\u2013]\s*", "", text), re.sub(r"\s*[-\u2013]\s*EU$", "", text)):
+        for prefix in ("country:", "organisation:"):
+            found = gazetteer.named(candidate, prefix)
+            if found and not found[1].eu_member:
+                entry = found[1]
+                return Partner(entry.canonical, entry.iso3, entry.kind)
+    return None

@@ -30,6 +30,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.vocab.numbers import ONES, TENS, number_value
+
 __all__ = ["DateMention", "find_dates", "normalize_date"]
 
 GRANULARITIES = ("day", "month", "year", "decade", "range", "duration")
@@ -57,12 +59,6 @@ MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(_MONTH_NAMES,
 MONTHS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
                "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12})
 
-_ONES = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_ONES, 1)}
-NUMBER_WORDS.update({w: 10 * i for i, w in enumerate(_TENS, 2)})
 
 
 def _alt(words) -> str:
@@ -79,10 +75,10 @@ MONTH = rf"(?-i:{_alt(_MONTH_FORMS)})(?![\w])"
 YEAR = r"(?<![\w])(?:19|20)\d\d(?![\w])"
 DAY = r"(?<![\w.,/-])[0-3]?\d(?:st|nd|rd|th)?(?![\w])"
 DASH = r"[-\u2010-\u2015\u2212]"
-_UNITS_1 = _alt(_ONES[:9])
+_UNITS_1 = _alt(ONES[:9])
 NUM = (
-    rf"(?:\d{{1,3}}|(?:(?:a|one|{_alt(_ONES[1:9])})\s+)?hundred"
-    rf"|(?:{_alt(_TENS)})(?:[-\s](?:{_UNITS_1}))?|{_alt(_ONES)})"
+    rf"(?:\d{{1,3}}|(?:(?:a|one|{_alt(ONES[1:9])})\s+)?hundred"
+    rf"|(?:{_alt(TENS)})(?:[-\s](?:{_UNITS_1}))?|{_alt(ONES)})"
 )
 MODIFIER = (
     r"(?:more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to"
@@ -228,24 +224,6 @@ def _parse_pub(pub_date: str) -> _Pub:
         return _Pub(None, None)
     month = int(m.group(2)) if m.group(2) and 1 <= int(m.group(2)) <= 12 else None
     return _Pub(int(m.group(1)), month)
-
-
-def _number(word: str) -> int | None:
-    """The value of a numeral written in digits or English words ("twenty-five", "a hundred")."""
-    w = " ".join(word.lower().replace("-", " ").split())
-    if w.isdigit():
-        return int(w)
-    if w in ("a", "an"):
-        return 1
-    if w.endswith("hundred"):
-        head = w[: -len("hundred")].strip()
-        return 100 * (1 if head in ("", "a") else NUMBER_WORDS.get(head, 0)) or None
-    total = 0
-    for part in w.split():
-        if part not in NUMBER_WORDS:
-            return None
-        total += NUMBER_WORDS[part]
-    return total or None
 
 
 def _valid_day(y: int, m: int, d: int) -> bool:
@@ -517,7 +495,7 @@ def _counted(m: re.Match, pub: _Pub) -> _Hit | str | None:
     """"the past 25 years", "the last decade", "the next five years": counted from the publication date."""
     direction = m.group("dir").lower()
     unit = m.group("unit").lower().rstrip("s")
-    n = _number(m.group("n")) if m.group("n") else 1
+    n = number_value(m.group("n")) if m.group("n") else 1
     if n is None:
         return BLOCK
     if direction == "last" and re.match(r"\s+of\b", m.string[m.end():m.end() + _WINDOW]):
@@ -541,7 +519,7 @@ def _counted(m: re.Match, pub: _Pub) -> _Hit | str | None:
 
 def _ago(m: re.Match, pub: _Pub) -> _Hit | str | None:
     """"ten years ago", "a decade ago": the publication year counted back."""
-    n = _number(m.group("n"))
+    n = number_value(m.group("n"))
     if m.group("mod") or n is None or pub.year is None:
         return BLOCK
     unit = m.group("unit").lower().rstrip("s")
@@ -570,7 +548,7 @@ def _duration(m: re.Match, pub: _Pub) -> _Hit | str | None:
         return None
     if _word_before(m.string, m.start("n")) in _RATE_WORDS:
         return BLOCK  # "twice a year", "EUR 5 million a year", "every two years"
-    n = _number(n_text)
+    n = number_value(n_text)
     if n is None:
         return BLOCK
     letter, factor = _DURATION_UNITS[_unit(unit_word)]

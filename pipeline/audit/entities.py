@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.records import MENTION_LABELS, IngestResult, Mention
-from pipeline.scoring import Score
+from pipeline.scoring import GoldError, Score
 
 # The gold covers the running text and title block, not notes or reference lists.
 OUT_OF_SCOPE = ("footnote", "reference")
-
-
-class GoldError(ValueError):
-    """A gold file breaks its format; the message names the file, line and field."""
 
 
 def load_entity_gold(path: str | Path) -> list[dict]:
