@@ -243,6 +243,22 @@ def test_html_title_meta_date_and_front_matter(tmp_path: Path) -> None:
     assert _kinds(result, "front_matter") == ["A Strategic Compass", "By the External Action Service"]
 
 
+NEWSROOM = """<!doctype html><html><head><title>Joint Statement of Chile and the European Union on Ocean Security | Press Corner</title></head>
+<body><nav>Home Press releases Search</nav><p>PRESS CORNER</p>
+<h1>Joint Statement of Chile and the European Union on Ocean Security</h1>
+<p>November 4, 2025 \u2022 Statements</p>
+<p>Chile and the European Union today agreed to hold a yearly dialogue on maritime security.</p>
+<footer><p>Privacy</p></footer></body></html>
+"""
+
+
+def test_a_web_page_gives_its_printed_title_and_its_dateline(tmp_path: Path) -> None:
+    """The <title> joins the page's title to the site's name; the dateline runs on after a bullet."""
+    result = _read(tmp_path, "statement.html", NEWSROOM)
+    assert result.document.title == "Joint Statement of Chile and the European Union on Ocean Security"
+    assert (result.document.pub_date, result.document.pub_date_source) == ("2025-11-04", "printed")
+
+
 def test_html_page_chrome_skipped(tmp_path: Path) -> None:
     result = _read(tmp_path, "compass.html", HTML)
     text = " ".join(p.text for p in result.passages)

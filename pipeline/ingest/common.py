@@ -27,9 +27,23 @@ class PassageDraft:
     bbox: tuple[float, float, float, float] | None = None
 
 
+# Between a page's title and its site's name in a declared title: "Joint Statement on X | Newsroom".
+_SITE_SEPARATOR = re.compile(r"\s+(?:\||::|\u2013|\u2014|-|\u00b7|\u00bb|\u2022)\s+")
+
+
+def _same_words(a: str, b: str) -> bool:
+    words_a = {w for w in re.findall(r"\w+", a.lower()) if len(w) >= 3}
+    words_b = {w for w in re.findall(r"\w+", b.lower()) if len(w) >= 3}
+    return bool(words_a) and len(words_a & words_b) >= 0.8 * max(len(words_a), len(words_b))
+
+
 def choose_title(printed: str, declared: str) -> str:
     """The title as printed, unless the declared one (metadata) says the same and more (a
-    subtitle, the series): most of the printed title's words are in it."""
+    subtitle, the series): most of the printed title's words are in it. A declared title that is
+    the printed one joined to a site's or publisher's name ("... | Newsroom") gives the printed one."""
+    parts = _SITE_SEPARATOR.split(declared) if printed and declared else []
+    if len(parts) > 1 and any(_same_words(part, printed) for part in parts):
+        return printed
     if printed and declared:
         words = [w for w in re.findall(r"\w+", printed.lower()) if len(w) >= 3]
         known = set(re.findall(r"\w+", declared.lower()))

@@ -86,7 +86,7 @@ def date_line(line: str) -> str:
 # "Brussels, ") and before a dash or the text ("March 8, 2024 — The ...", "8 March 2024 Pittsburgh").
 _PLACE = r"(?:(?-i:[A-Z][\w.'\u2019-]*(?:[ -][A-Z][\w.'\u2019-]*){0,3}),\s+(?:\([^)]{1,30}\)\s+)?)?"
 _LABEL = r"(?:(?:published|date|dated|updated|last updated|issued|adopted|released|for immediate release)\b\s*:?\s*(?:on\s+)?)?"
-_DATELINE_PATTERNS = [re.compile(rf"^{_LABEL}{_PLACE}{p.pattern}(?=\s*$|\s*[-\u2013\u2014:|,.]|\s+[A-Z(])", re.I) for p in _CALENDAR_PATTERNS]
+_DATELINE_PATTERNS = [re.compile(rf"^{_LABEL}{_PLACE}{p.pattern}(?=\s*$|\s*[-\u2013\u2014:|,.\u2022\u00b7/]|\s+[A-Z(])", re.I) for p in _CALENDAR_PATTERNS]
 
 
 def dateline(text: str) -> str:
