@@ -257,3 +257,30 @@ def test_printed_date_wins_and_says_where_it_was_read():
     assert find_pub_date([], ["(2016) 20 EFA Rev. 469"], [], later_metadata) == ("2016", "running_head")
     assert find_pub_date([], [], [], later_metadata) == ("2026-11", "metadata")
     assert find_pub_date([], [], [], {}) == ("", "none")
+
+
+def test_a_browsers_print_stamps_are_not_the_document(tmp_path):
+    """A web page saved as PDF by a browser: the time of printing with the page title at the top,
+    the address and page count at the bottom. Neither is text of the document, and the date is
+    the one printed under the title, not the day of printing."""
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.lib.pagesizes import A4
+
+    path = tmp_path / "saved-page.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    width, height = A4
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(30, height - 20, "3/14/25, 10:41 AM Joint Statement of Chile and the European Union | Press")
+    pdf.drawString(30, 20, "https://press.example.org/statements/chile-eu-ocean 1/1")
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(60, height - 90, "Joint Statement of Chile and the European Union")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, height - 115, "March 12, 2025 \u2022 Statements")
+    text = ["Chile and the European Union agreed today to hold a yearly dialogue on ocean",
+            "security and to share information on illegal fishing in the South Pacific."]
+    for i, line in enumerate(text):
+        pdf.drawString(60, height - 145 - 14 * i, line)
+    pdf.save()
+    result = ingest_file(path)
+    assert (result.document.pub_date, result.document.pub_date_source) == ("2025-03-12", "printed")
+    assert not any("10:41" in p.text or "press.example.org" in p.text for p in result.passages)

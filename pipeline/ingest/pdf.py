@@ -302,7 +302,7 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     title = _title(metadata, blocks, start_page, path)
     running_texts = [t for p in pages for t in p.running]
     front_text = [b.text for b in blocks if b.kind == "front_matter" and b.page == start_page]
-    openings = [b.text for b in blocks if b.page == start_page and b.kind in ("body", "heading") and b.lines][:4]
+    openings = [b.text for b in blocks if b.page == start_page and b.kind in ("body", "heading") and b.lines][:6]
     pub_date, date_source = find_pub_date(
         front_text, running_texts, [b.text for b in blocks if b.kind == "front_matter"], metadata, openings
     )

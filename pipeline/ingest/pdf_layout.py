@@ -14,6 +14,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pipeline.ingest.vocabulary import is_print_stamp
+
 if TYPE_CHECKING:
     from pipeline.ingest.pdf_tables import PageTable
 
@@ -468,7 +470,9 @@ def find_running_lines(
             repeated = _runs_through(keys[key], len(pages), min_pages) and not (line.markers and line.markers[0][0] == 0)
             outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
             lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
-            if repeated or lone_number:
+            if outermost and is_print_stamp(line.text):
+                removed.add(id(line))  # a browser's print stamp: not the document's, and its date is the printing's
+            elif repeated or lone_number:
                 removed.add(id(line))
                 texts[pno].append(line.text)
     return removed, texts

@@ -95,3 +95,16 @@ def is_references_heading(text: str) -> bool:
 
 def is_notes_heading(text: str) -> bool:
     return bool(notes_heading_re().match(" ".join(text.split())))
+
+
+@lru_cache(maxsize=1)
+def print_stamp_re() -> re.Pattern[str]:
+    """A browser's print stamp in a page margin (``print_stamps.txt``): the time of printing with
+    the page title, or the page's address with its page count."""
+    from pipeline.resources import word_list
+
+    return re.compile("|".join(f"(?:{p})" for p in sorted(word_list("print_stamps.txt"))))
+
+
+def is_print_stamp(text: str) -> bool:
+    return bool(print_stamp_re().match(" ".join(text.split())))
