@@ -1,9 +1,10 @@
-"""Same facts from every input kind: a text and its PDF renderings give the same cooperation facts,
-document type and signatories (issue 11). The texts are the project's own evaluation documents
+"""Same facts from every input kind: a text, its PDF renderings and its web page give the same
+cooperation facts, document type and signatories (issue 11). The texts are the project's own evaluation documents
 (corpus/eval), typeset by the test-PDF generator in layouts of one, two and three columns."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from pipeline.stages import process_document
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["e03_eu-india-joint-statement-2026", "e06_norway-eu-security-defence-dialogue-2025",
          "e11_thinktank-critical-raw-materials-2024"]
-LAYOUTS = ["L02", "L08"]  # two columns; two columns with turned pages and end notes
+# two columns; two columns with turned pages and end notes; the text as a web page, and that page
+# printed by a browser (when one is installed)
+LAYOUTS = ["L02", "L08", "WEB", *(["CR1"] if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")) else [])]
 
 
 def facts_of(path: Path):
@@ -35,6 +38,6 @@ def test_a_pdf_rendering_gives_the_facts_of_its_text(renderings, stem):
     text = facts_of(ROOT / "corpus/eval/texts" / f"{stem}.txt")
     assert text[0], "the text itself gives facts"
     for layout in LAYOUTS:
-        pdf = facts_of(renderings / layout / f"{stem}.pdf")
+        pdf = facts_of(renderings / layout / f"{stem}{'.html' if layout == 'WEB' else '.pdf'}")
         assert pdf[1:] == text[1:], f"{layout}: document type and signatories"
         assert pdf[0] == text[0], f"{layout}: only in the text {text[0] - pdf[0]}, only in the PDF {pdf[0] - text[0]}"

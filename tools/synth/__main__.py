@@ -2,7 +2,7 @@
 
   python -m synth SOURCE.md ... --out DIR          build markup sources (PDF + truth)
   python -m synth --bad DIR | --bench DIR          broken inputs; a benchmark corpus
-  python -m synth render TEXT.txt ... --out DIR --layouts L01,L08,LO1
+  python -m synth render TEXT.txt ... --out DIR --layouts L01,L08,LO1,WEB,CR1
                                                    plain texts as PDFs, one folder per layout
   python -m synth libreoffice --out DIR            the sample sources printed by LibreOffice
                                                    (the test fixtures in tests/fixtures/producers)

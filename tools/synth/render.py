@@ -18,6 +18,7 @@ from pathlib import Path
 from synth.layouts import LAYOUTS, apply, source_truth
 from synth.markup import Heading, Meta, Paragraph, Span, SynthDoc
 from synth.typeset import render_pdf
+from synth.web import WEB_LAYOUTS, render_web
 
 _HEADER = re.compile(r"^([A-Z][A-Z_ -]{1,30}):\s*(.*)$")
 _BULLET = re.compile(r"^\s*[-\u2022\u2013*]\s+")
@@ -66,8 +67,9 @@ def text_document(path: str | Path) -> SynthDoc:
 
 
 def render_texts(inputs: list[Path], out: Path, layouts: list[str]) -> list[Path]:
-    """Every input in every layout (names of ``synth.layouts.LAYOUTS`` or of the LibreOffice
-    layouts ``synth.odt.ODT_LAYOUTS``); returns the PDFs written."""
+    """Every input in every layout (names of ``synth.layouts.LAYOUTS``, of the LibreOffice
+    layouts ``synth.odt.ODT_LAYOUTS``, or ``WEB``/``CR1``: a web page and its browser print);
+    returns the files written."""
     written = []
     for name in layouts:
         folder = out / name
@@ -75,7 +77,10 @@ def render_texts(inputs: list[Path], out: Path, layouts: list[str]) -> list[Path
         for path in inputs:
             doc = text_document(path)
             pdf = folder / f"{path.stem}.pdf"
-            if name in LAYOUTS:
+            if name in WEB_LAYOUTS:
+                truth = render_web(doc, pdf, name)
+                pdf = pdf.with_suffix(".html") if name == "WEB" else pdf
+            elif name in LAYOUTS:
                 layout = LAYOUTS[name]
                 render_pdf(apply(doc, layout), pdf)
                 truth = source_truth(doc)
@@ -84,7 +89,7 @@ def render_texts(inputs: list[Path], out: Path, layouts: list[str]) -> list[Path
                 from synth.odt import ODT_LAYOUTS, render_libreoffice
 
                 if name not in ODT_LAYOUTS:
-                    raise ValueError(f"unknown layout {name!r}: one of {', '.join([*LAYOUTS, *ODT_LAYOUTS])}")
+                    raise ValueError(f"unknown layout {name!r}: one of {', '.join([*LAYOUTS, *ODT_LAYOUTS, *WEB_LAYOUTS])}")
                 truth = render_libreoffice(doc, pdf, ODT_LAYOUTS[name])
             pdf.with_suffix(".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             written.append(pdf)
