@@ -186,12 +186,12 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
     return [line for line in lines if line.words]
 
 
-def _evenly_spread(row: list[Line]) -> bool:
+def _evenly_spread(row: list[Line], min_gaps: int = 3) -> bool:
     """All the spaces of the row, inside its pieces and between them, are stretched alike, as
     in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
     words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
     gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
-    if len(gaps) < 3:
+    if len(gaps) < min_gaps:
         return False
     size = statistics.median(w.size for w in words)
     return min(gaps) > 0.4 * size and max(gaps) <= 1.35 * min(gaps)
@@ -202,9 +202,13 @@ def _run_around(row: list[Line], k: int) -> list[Line]:
     one column's justified line, without the lines of other columns on the same baseline."""
     gap = row[k].x0 - row[k - 1].x1
 
+    def spaced_alike(line: Line) -> bool:  # its own spaces stretched as much (another column's are not)
+        words = sorted(line.words, key=lambda w: w.x0)
+        return all(gap / 1.35 <= b.x0 - a.x1 <= gap * 1.35 for a, b in zip(words, words[1:]))
+
     def alike(i: int) -> bool:
         other = row[i].x0 - row[i - 1].x1
-        return gap / 1.35 <= other <= gap * 1.35
+        return gap / 1.35 <= other <= gap * 1.35 and spaced_alike(row[i]) and spaced_alike(row[i - 1])
 
     first, last = k - 1, k
     while first > 0 and alike(first):
@@ -233,47 +237,55 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
     if len(lines) < 2:
         return lines
     rows = baseline_rows(lines)
-    spans = [(ln.x0, ln.x1) for ln in lines if len(ln.words) > 1]
+    spans = [(ln.x0, ln.x1, ln.top) for ln in lines if len(ln.words) > 1]
     tops = [min(ln.top for ln in row) for row in rows]
     bottoms = [max(ln.bottom for ln in row) for row in rows]
     joined: list[Line] = []
     for i, row in enumerate(rows):
         height = bottoms[i] - tops[i]
-        size = statistics.median(ln.size for ln in row)
-        around = [
-            j for j in range(max(0, i - 6), min(len(rows), i + 7))
-            if j != i and abs(bottoms[j] - bottoms[i]) <= 2.2 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
-            and all(abs(ln.size - size) <= 0.05 * size for ln in rows[j])
-        ]
+        apart = [
+            j for j in range(max(0, i - 8), min(len(rows), i + 9))
+            if j != i and abs(bottoms[j] - bottoms[i]) <= 4.5 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
+        ]  # the lines a few lines up and down, for whether the column is prose
+        around = [j for j in apart if abs(bottoms[j] - bottoms[i]) <= 2.2 * height]
         current = row[0]
         for k, piece in enumerate(row[1:], start=1):
             gap = piece.x0 - current.x1
             size = max(current.size, piece.size)
             lo, hi = current.x0, piece.x1
-            near = [[ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo] for j in around]
-            near = [r for r in near if r]
+
+            def beside(j: int, lo: float, hi: float) -> list[Line]:  # row j's lines over lo..hi in this type size
+                return [ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo and abs(ln.size - size) <= 0.05 * size]
+
+            near = [r for r in (beside(j, lo, hi) for j in around) if r]
             channel = _open_channel(near, current.x1, piece.x0) if near else gap
             widest = max((max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in near), default=0.0)
             run = _run_around(row, k)
-            # Gutters among the lines that share this stretch of the page (a short column beside a
-            # full one is not a gutter of the full one).
-            gutters = empty_strips([(a, b) for a, b in spans if a < hi and b > lo], split_gap)
+            # Gutters among the lines that share this stretch of the page, a dozen lines up or down (a
+            # short column beside a full one, or a table above, is not a gutter of this text).
+            gutters = empty_strips([(a, b) for a, b, top in spans if a < hi and b > lo and abs(top - tops[i]) <= 12 * height],
+                                   split_gap)
             # A justified line: its spaces all stretched alike, not much wider than an em, and it
             # spans its column as the lines around do (their pieces together).
+            # spans its column as the lines around do. Narrow columns stretch spaces far: beside a
+            # line of prose that fills the column, a space may be several ems wide.
             span = run[-1].x1 - run[0].x0
-            column = [[ln for ln in rows[j] if ln.x0 < run[-1].x1 and ln.x1 > run[0].x0] for j in around]
-            column = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column if r]
+            column_rows = [r for r in (beside(j, run[0].x0, run[-1].x1) for j in around) if r]
+            widths = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column_rows]
+            prose = bool(widths) and any(
+                len(r) == 1 and len(r[0].words) > 2 and r[0].x1 - r[0].x0 >= 0.95 * max(widths)
+                for r in (beside(j, run[0].x0, run[-1].x1) for j in apart))
             justified = (
-                len(column) >= 2 and _evenly_spread(run) and gap <= 1.6 * size
-                and 0.95 * max(column) <= span <= 1.05 * max(column)
+                len(widths) >= 2 and _evenly_spread(run, 2 if prose else 3) and gap <= (5.0 if prose else 1.6) * size
+                and 0.95 * max(widths) <= span <= 1.05 * max(widths)
             )
             spread = (
                 split_gap < gap
                 and len(near) >= 2
-                and (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
                 and not any(a < piece.x0 and b > current.x1 for a, b in gutters)
                 and (justified or (
-                    piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
+                    (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
+                    and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
                     and (channel < max(0.45 * size, 0.15 * gap) or (_evenly_spread(row) and channel < 0.6 * gap))))
             )
             if spread and abs(current.size - piece.size) <= 0.1 * size:
