@@ -260,3 +260,12 @@ def test_heatmaps_keep_years_apart_and_are_written(tmp_path):
     written = write_heatmaps(frames, [], tmp_path)
     assert [p.name for p in written] == ["dialogues_heatmap.png"]
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_column_of_facts_without_a_domain_is_labelled():
+    import matplotlib.pyplot as plt
+
+    grid = pd.DataFrame([[2, 1]], index=["Chile"], columns=["cyber_security", ""])
+    fig = heatmap_figure([("2024", grid)], "T", "s", "n")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["cyber security", "no domain"]
+    plt.close(fig)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline.io import atomic_path
 from pipeline.records import DOMAINS
+from pipeline.vocab.domains import domain_label
 
 MAX_PANELS = 3
 MAX_LABEL = 42  # characters of a partner's name shown
@@ -80,7 +81,7 @@ def heatmap_figure(panels: list[tuple[str, pd.DataFrame]], title: str, subtitle:
     rows, cols = panels[0][1].shape
     n = len(panels)
     labels = [_label(p) for p in panels[0][1].index]
-    domains = [c.replace("_", " ") for c in panels[0][1].columns]
+    domains = [domain_label(str(c)) for c in panels[0][1].columns]
     char_w = FONT / 72 * 0.6  # inches per character, roughly, at FONT points
     label_w = max((len(t) for t in labels), default=4) * char_w + 0.9  # tick labels and the axis title
     panels_w = n * cols * CELL_W + (n - 1) * 0.35

@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.io import atomic_path
 from pipeline.records import DOMAINS
+from pipeline.vocab.domains import domain_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 GREY = "8C8C8C"
@@ -48,11 +49,6 @@ MAX_WIDTH, MAX_WRAP_WIDTH, MIN_WIDTH = 40, 70, 6
 ROW_HEIGHT = 15  # points per line of 11-point text
 FACT_ORDER = ("partner", "partner_iso3", "partner_kind", "instrument", "instrument_type", "domain", "mode", "status", "year",
               "evidence", "source_doc", "page", "role", "basis", "confidence", "reviewed", "row_key")
-
-
-def domain_label(domain: str) -> str:
-    """A domain as a column header; facts with no domain go under "no domain"."""
-    return domain.replace("_", " ") if domain else "no domain"
 
 
 # -- cells ---------------------------------------------------------------------------------------

@@ -66,3 +66,8 @@ def statement_codes() -> dict[str, str]:
     """Policy-area codes of joint statements (NP, CT, OC, CS): the capitalised codes of
     ``pipeline/resources/domain_terms.csv``, each with its domain."""
     return {r["term"]: r["domain"] for r in table_rows("domain_terms.csv") if re.fullmatch(r"[A-Z]{2,4}", r["term"])}
+
+
+def domain_label(domain: str) -> str:
+    """A domain as a column header or axis label; facts with no domain go under "no domain"."""
+    return domain.replace("_", " ") if domain else "no domain"
