@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from synth.markup import Heading, Paragraph, SynthDoc
+from synth.markup import Heading, Paragraph, SynthDoc, Table, cell_text
 
 WEB_LAYOUTS = ("WEB", "CR1")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -35,7 +35,9 @@ def page_html(doc: SynthDoc, site: str = "Newsroom") -> str:
         if items:
             parts.append("<ul>" + "".join(items) + "</ul>")
             items = []
-        if isinstance(block, Heading):
+        if isinstance(block, Table):
+            parts.append(table_html(block))
+        elif isinstance(block, Heading):
             parts.append(f"<h2>{html.escape(block.text)}</h2>")
         elif isinstance(block, Paragraph):
             parts.append(f"<p>{html.escape(block.text)}</p>")
@@ -49,6 +51,27 @@ def page_html(doc: SynthDoc, site: str = "Newsroom") -> str:
         f"<h1>{html.escape(meta.title)}</h1><p>{dateline} &bull; {kind}</p>{''.join(parts)}"
         "<footer><p>Subscribe to our newsletter</p><p>Privacy &nbsp; Accessibility &nbsp; Contact</p></footer></body></html>\n"
     )
+
+
+def table_html(table: Table) -> str:
+    """A bordered HTML table: merged cells as rowspan/colspan, header rows in <thead>."""
+    owners = table.owners()
+    rows = []
+    for r, row in enumerate(owners):
+        cells = []
+        for c, owner in enumerate(row):
+            if owner != (r, c):
+                continue
+            colspan = sum(1 for o in row if o == owner)
+            rowspan = sum(1 for other in owners if other[c] == owner)
+            tag = "th" if r < table.header_rows else "td"
+            text = "<br>".join(html.escape(line) for line in cell_text(table.grid[r][c]).split("\n"))
+            span = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+            cells.append(f"<{tag}{span}>{text}</{tag}>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head, body = rows[: table.header_rows], rows[table.header_rows :]
+    return (f'<table border="1" style="border-collapse:collapse;font-size:12px"><caption>{html.escape(table.caption)}</caption>'
+            f"<thead>{''.join(head)}</thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def browser() -> str:
