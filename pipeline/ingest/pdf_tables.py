@@ -122,7 +122,11 @@ def _grid_table(table, words: list[Word], pno: int, dehyphen: Dehyphenator) -> P
             if cell is None:
                 cell = _covering_cell(table.cells, (col_edges[c] + col_edges[c + 1]) / 2, (row_boxes[r][1] + row_boxes[r][3]) / 2)
             if cell is None:
-                values.append("")
+                # No closed cell here: a cell cut by a page break has no rule under it. Its words in
+                # the row's band still belong to it.
+                box = (col_edges[c], row_boxes[r][1], col_edges[c + 1], row_boxes[r][3])
+                inside = words_in(words, box)
+                values.append(cell_text(inside, box[0], box[2], dehyphen) if inside else "")
                 span_row.append(None)
                 continue
             if cell not in text_of:
@@ -165,17 +169,19 @@ def _row_style(words: list[Word]) -> tuple[float, float]:
 
 
 def _header_rows(grid: list[list[str]], row_words: list[list[Word]], page) -> int:
-    """Leading rows set in another style (or shaded) than the body rows; at least one."""
+    """Leading rows set in another style (italic, bold) or shaded unlike the body rows; at least one."""
     if len(grid) < 2:
         return 0
     body = row_words[len(row_words) // 2 :]
     body_italic = sum(_row_style(w)[0] for w in body) / len(body)
+    body_bold = sum(_row_style(w)[1] for w in body) / len(body)
     shaded = _shaded_rows(row_words, page)
     count = 0
     for r, words in enumerate(row_words[:-1]):
-        italic, _ = _row_style(words)
+        italic, bold = _row_style(words)
         numeric_body = any(NUMBER_RE.match(c.strip()) for c in grid[r][1:] if c.strip())
-        if (r in shaded or abs(italic - body_italic) > 0.5) and not numeric_body:
+        other_style = abs(italic - body_italic) > 0.5 or abs(bold - body_bold) > 0.5  # a browser's <th> is bold
+        if (r in shaded or other_style) and not numeric_body:
             count += 1
         else:
             break
