@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,22 @@ def test_a_failure_names_the_layout_and_what_differs(tmp_path):
     assert any(line.startswith("table rows differ") for line in found)
     assert any("note 1" in line for line in found)
     assert "L01 (plain)" == layout.describe()
+
+
+BROWSER = any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BROWSER, reason="no Chromium browser installed")
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_a_browser_print_of_the_source_as_a_web_page_reads_its_tables(tmp_path, source):
+    """A third producer: the source as a web page (tables with rowspan and colspan, <th> headers)
+    printed by headless Chromium, page breaks inside tables. The page carries no notes, so only the
+    tables, their captions and header rows are compared."""
+    from synth.web import render_web
+
+    doc = parse_file(SOURCES[source])
+    pdf = tmp_path / f"{source}.pdf"
+    render_web(doc, pdf, "CR1")
+    found = [p for p in problems(ingest_file(pdf), source_truth(doc)) if p.startswith(("table", "missing table", "extra table"))]
+    assert found == [], f"{source} printed by a browser:\n  " + "\n  ".join(found)
