@@ -231,5 +231,3 @@ def run_without_prefect(paths: list[Path], out: str | Path, settings: Settings |
     write_run_outputs(records, out)
     return records
 
-
-run_in_process = run_without_prefect  # the name `secmine evaluate documents` first used
