@@ -85,6 +85,9 @@ def test_footnote_in_prose_joins_the_citing_instrument(tmp_path):
     ("The EU holds a space security dialogue with Japan every year.", "established"),
     ("The EU suspended its space security dialogue with Japan in 2022.", "ended"),
     ("The EU cooperates on maritime security with Japan.", "cooperating"),
+    # a named body that will act exists already; one that will be set up does not yet
+    ("The EU-Japan Space Security Dialogue will meet again in Tokyo in May.", "established"),
+    ("The EU-Japan Space Security Dialogue will be launched in Tokyo in May.", "proposed"),
 ])
 def test_status_from_the_verb_and_its_modality(tmp_path, sentence, status):
     facts = facts_of(tmp_path, sentence + "\n")

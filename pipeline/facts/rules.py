@@ -287,11 +287,18 @@ def _status(text: str, sent_start: int, previous_end: int, link: Link, next_star
         return _first_cue(after)
     for window in (before + " " + own, text[sent_start:link.start] + " " + own, after):
         status = _first_cue(window)
+        if status == "proposed" and window is after and link.kind == "named" and _ACTS_LATER.match(after):
+            return "established"  # "the Task Force will help ...": a body that will act exists already
         if status:
             return status
     if link.kind == "cooperation" and link.instrument_type != "dialogue":
         return "cooperating"
     return "established"
+
+
+# A named instrument as the subject of a modal verb that is not "be ..." (not "will be launched"):
+# it exists and will act ("the Council will meet again", "the Task Force would help").
+_ACTS_LATER = re.compile(r"^\s*(?:\([^)]{1,30}\)\s*)?,?\s*(?:will|would|shall|can|is to|are to)\s+(?!be\b|not\b|never\b)[a-z]+", re.I)
 
 
 def _first_cue(window: str) -> str:
