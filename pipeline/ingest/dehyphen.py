@@ -102,11 +102,16 @@ class Dehyphenator:
         return bool(self.vocab[whole]) or _zipf(whole) >= 3.0
 
     def keeps_hyphen(self, before: str, after: str) -> bool:
-        """True when "before-after" is a compound, False when the hyphen only broke a word."""
-        if after[0].isupper() or before.isupper() or len(before) == 1:
-            return True
+        """True when "before-after" is a compound, False when the hyphen only broke a word.
+
+        The document's own spelling decides first. A single letter carried over is a word broken
+        by force in a narrow cell ("COPOLA-" / "D)"): hyphenation leaves at least two."""
         if self.exact[f"{before}-{after}"] != self.exact[f"{before}{after}"]:  # the document's own spelling, case kept
             return self.exact[f"{before}-{after}"] > self.exact[f"{before}{after}"]
+        if len(after) == 1 and len(before) >= 3 and before.isupper() == after.isupper():
+            return False
+        if after[0].isupper() or before.isupper() or len(before) == 1:
+            return True
         compound = f"{before}-{after}".lower()
         joined = f"{before}{after}".lower()
         if self.vocab[compound] > self.vocab[joined]:

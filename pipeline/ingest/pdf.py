@@ -289,7 +289,7 @@ def _assemble(path: Path, doc_id: str, pages: list[PageData], metadata: dict, se
     continue_open_tables(pages, body_size, dehyphen)
     captions = _attach_captions(pages, body_size)
     ordered = _ordered_atoms(pages, body_size, settings)
-    tables = _join_page_tables(ordered, body_size)
+    tables = _join_page_tables(ordered, body_size, dehyphen)
     blocks = build_blocks(ordered, tables, body_size, captions, settings)
     start_page = _start_page(pages, body_size, metadata)
     back_pages = _back_matter_pages(pages, start_page)
@@ -339,6 +339,9 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             ]
             above.sort(key=lambda ln: ln.top)
             start = next((i for i, ln in enumerate(above) if CAPTION_RE.match(ln.text)), None)
+            if start is None and above:  # a caption of several lines: its last one is near
+                above = _block_upwards(page, above[0], table.frame) + above
+                start = next((i for i, ln in enumerate(above) if CAPTION_RE.match(ln.text)), None)
             if start is not None:
                 chosen = above[start:]
                 table.caption = " ".join(ln.text for ln in chosen)
@@ -388,6 +391,20 @@ def _attach_captions(pages: list[PageData], body_size: float) -> set[int]:
             elif SOURCE_LINE_RE.match(ln.text) and ln.size < 0.95 * body_size:
                 caption_ids.add(id(ln))
     return caption_ids
+
+
+def _block_upwards(page: PageData, line: Line, frame: tuple[float, float], most: int = 4) -> list[Line]:
+    """Up to ``most`` lines set straight above ``line`` in its type size, at line spacing (the
+    earlier lines of a caption), top to bottom."""
+    block: list[Line] = []
+    lower = line
+    for ln in sorted((ln for ln in page.lines if ln.bottom <= line.top + 1 and ln.x0 < frame[1] and ln.x1 > frame[0]),
+                     key=lambda ln: -ln.bottom):
+        if len(block) >= most or lower.top - ln.bottom > 0.75 * ln.size or abs(ln.size - lower.size) > 0.05 * lower.size:
+            break
+        block.append(ln)
+        lower = ln
+    return block[::-1]
 
 
 def _caption_below(page: PageData, table: PageTable, below: list[Line], body_size: float) -> list[Line]:
@@ -459,7 +476,7 @@ def _merge_row_pieces(atoms: list[Atom]) -> list[Atom]:
     return merged
 
 
-def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, SourceTable]:
+def _join_page_tables(ordered: list[Atom], body_size: float, dehyphen: Dehyphenator | None = None) -> dict[int, SourceTable]:
     """One SourceTable per printed table, joining parts that continue on the next page.
 
     Notes set small at the foot of the page do not count as content after the first part.
@@ -483,7 +500,7 @@ def _join_page_tables(ordered: list[Atom], body_size: float) -> dict[int, Source
         elif atom.kind == "box" or (atom.kind == "line" and atom.line.size > 0.92 * body_size):
             last_content = atom
     for parts in groups:
-        header, rows, row_pages, note = join_tables(parts)
+        header, rows, row_pages, note = join_tables(parts, dehyphen)
         first = parts[0]
         table = SourceTable(
             doc_id="",

@@ -22,8 +22,10 @@ from pipeline.ingest.vocabulary import (
 from pipeline.records import SourceTable
 from pipeline.settings import Settings
 
-TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
-SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
+# A note marker set on the line after the full stop ("form.[13]", "form.(13)") still ends it.
+_MARKER_TAIL = r"(?:\[\d{1,3}\]|\(\d{1,3}\))*"
+TERMINAL_RE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*" + _MARKER_TAIL + "$")
+SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*" + _MARKER_TAIL + "$")
 BYLINE_RE = byline_re()
 
 
@@ -131,7 +133,7 @@ def _col_left(line: Line, lefts: Counter) -> float:
 
 def _note_marker(line: Line, body_size: float, last: int) -> str:
     """The marker that opens a footnote line: a raised number, or "(n)"/"n"/"*" set small."""
-    if line.size > 0.92 * body_size:
+    if line.size > 0.95 * body_size:
         return ""
     if line.markers and line.markers[0][0] == 0:
         return split_markers(line.markers[0][1])[0] if split_markers(line.markers[0][1]) else line.markers[0][1]
@@ -300,10 +302,20 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
     rights = _column_rights(blocks) if _justified(blocks) else None
     last_body: Block | None = None
     last_caption: Block | None = None
+    last_note: Block | None = None
     for block in blocks:
         if last_caption is not None and block.kind in ("body", "caption") and not block.in_box:
             if _caption_runs_on(last_caption, block):
                 last_caption.lines.extend(block.lines)
+                block.lines = []
+                continue
+        if block.kind == "footnote":
+            last_note = block
+        elif block.kind == "heading":
+            last_note = None
+        elif last_note is not None and block.kind == "body" and block.lines and not block.in_box:
+            if _note_runs_on(last_note, block, body_size):
+                last_note.lines.extend(block.lines)
                 block.lines = []
                 continue
         if block.kind == "caption":
@@ -319,6 +331,18 @@ def join_across_breaks(blocks: list[Block], body_size: float) -> None:
             last_body = block
         elif block.kind in ("heading", "front_matter", "table") or block.in_box:
             last_body = None
+
+
+def _note_runs_on(note: Block, block: Block, body_size: float) -> bool:
+    """A note cut by a column or page break goes on, in the notes' type and with no marker of its
+    own, at the top of the next column or page, from a line that does not end a sentence."""
+    last, first = note.lines[-1], block.lines[0]
+    jumped = first.page != last.page or first.top < last.top - 1 or first.x0 > last.x1  # notes foot each column
+    if not jumped or first.size > 0.95 * body_size or abs(first.size - last.size) > 0.05 * last.size:
+        return False
+    if first.markers and first.markers[0][0] == 0:
+        return False
+    return not TERMINAL_RE.search(last.text) or last.text.endswith("-") or first.text[:1].islower()
 
 
 def _caption_runs_on(prev: Block, block: Block) -> bool:

@@ -190,6 +190,7 @@ def _evenly_spread(row: list[Line], min_gaps: int = 3) -> bool:
     """All the spaces of the row, inside its pieces and between them, are stretched alike, as
     in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
     words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
+    words = [w for i, w in enumerate(words) if i == 0 or any(c.isalnum() for c in w.text)]  # "Security ," is one word
     gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
     if len(gaps) < min_gaps:
         return False
@@ -226,6 +227,21 @@ def _open_channel(rows: list[list[Line]], lo: float, hi: float) -> float:
         widest = max(widest, x0 - edge)
         edge = max(edge, x1)
     return max(widest, hi - edge)
+
+
+def _leaves_open(row: list[Line], lo: float, hi: float, aligned: bool = False) -> bool:
+    """A row with words on both sides of ``lo..hi`` and none over (nearly) all of it: the gap is
+    one the rows share, as between a table's cells, not a stretched word space of one line.
+    ``aligned``: half the gap open is enough where a word of the row starts (or ends) right at
+    the gap's edge, as cells of one column do."""
+    words = [w for ln in row for w in ln.words]
+    if not any(w.x0 < lo for w in words) or not any(w.x1 > hi for w in words):
+        return False
+    channel = _open_channel([row], lo, hi)
+    if channel >= 0.9 * (hi - lo):
+        return True
+    edge = any(abs(w.x0 - hi) <= 1.5 or abs(w.x1 - lo) <= 1.5 for w in words)
+    return aligned and edge and channel >= 0.5 * (hi - lo)
 
 
 def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 0.0) -> list[Line]:
@@ -275,9 +291,17 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             prose = bool(widths) and any(
                 len(r) == 1 and len(r[0].words) > 2 and r[0].x1 - r[0].x0 >= 0.95 * max(widths)
                 for r in (beside(j, run[0].x0, run[-1].x1) for j in apart))
-            justified = (
-                len(widths) >= 2 and _evenly_spread(run, 2 if prose else 3) and gap <= (5.0 if prose else 1.6) * size
-                and 0.95 * max(widths) <= span <= 1.05 * max(widths)
+            # In prose, a run from a neighbour's start (a hanging indent) to the column's right edge
+            # fills its column too, even of two words, unless the lines around leave the space open.
+            pieces_around = [ln for r in column_rows for ln in r]
+            starts = [run[0].x0] + [w.x0 for w in run[0].words[1:2]]  # (the text after a hanging marker)
+            edges_fit = bool(pieces_around) and abs(run[-1].x1 - max(ln.x1 for ln in pieces_around)) <= 1.5 and any(
+                abs(x - ln.x0) <= 1.5 for ln in pieces_around for x in starts
+            )
+            justified = len(widths) >= 2 and gap <= (5.0 if prose else 1.6) * size and (
+                (_evenly_spread(run, 2 if prose else 3) and 0.95 * max(widths) <= span <= 1.05 * max(widths))
+                or (prose and edges_fit and _evenly_spread(run, 1)
+                    and not any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near))
             )
             spread = (
                 split_gap < gap
@@ -286,6 +310,7 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
                 and (justified or (
                     (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
                     and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
+                    and not any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near)  # cells' gap
                     and (channel < max(0.45 * size, 0.15 * gap) or (_evenly_spread(row) and channel < 0.6 * gap))))
             )
             if spread and abs(current.size - piece.size) <= 0.1 * size:
@@ -470,6 +495,8 @@ def find_running_lines(
         margin.append(found)
     removed: set[int] = set()
     texts: dict[int, list[str]] = defaultdict(list)
+    # A running text in its margin on a page set otherwise (a turned page) stands elsewhere.
+    running = {(key[0], key[2]) for key, where in keys.items() if _runs_through(where, len(pages), min_pages)}
     for pno, found in enumerate(margin):
         if not found:
             continue
@@ -479,8 +506,10 @@ def find_running_lines(
         for line, key in found:
             if _has_neighbour(line, lines) or _stacked(line, lines):
                 continue  # a piece of a stretched text line, or of a block of lines: not a head or foot
-            repeated = _runs_through(keys[key], len(pages), min_pages) and not (line.markers and line.markers[0][0] == 0)
             outermost = line.top <= top_row + 3 or line.bottom >= bottom_row - 3
+            repeated = (_runs_through(keys[key], len(pages), min_pages) or (outermost and (key[0], key[2]) in running)) and not (
+                line.markers and line.markers[0][0] == 0
+            )
             lone_number = bool(PAGE_NUMBER_RE.match(line.text.strip())) and outermost
             if outermost and is_print_stamp(line.text):
                 removed.add(id(line))  # a browser's print stamp: not the document's, and its date is the printing's
@@ -576,9 +605,14 @@ def _cut(atoms: list[Atom], min_gutter: float, line_height: float, context: list
     if len(strips) <= 1:
         return [atoms]
     groups: list[list[Atom]] = [strips[0]]
-    for strip in strips[1:]:
+    for i, strip in enumerate(strips[1:], start=1):
         union = groups[-1] + strip
-        if _vertical_split(union, min_gutter, line_height, context):
+        # The strips just below count too: a column's first line beside a heading that stands
+        # lower is a column only with the lines that follow it.
+        ahead = union + [a for later in strips[i + 1 : i + 4] for a in later]
+        if _vertical_split(union, min_gutter, line_height, context) or (
+            len(groups[-1]) > 1 and _vertical_split(ahead, min_gutter, line_height, context)
+        ):
             groups[-1] = union
         else:
             groups.append(strip)

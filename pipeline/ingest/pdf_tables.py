@@ -37,6 +37,7 @@ class PageTable:
     open_end: bool = False  # ruled across but with no closing rule: it runs on to the next page
     caption_below: bool = False  # its caption is set under it (on the last part of a long table)
     size: float = 0.0  # the type size of its cells
+    starts: list[float] = field(default_factory=list)  # where the text of each column starts (read by alignment)
 
     @property
     def n_cols(self) -> int:
@@ -277,9 +278,13 @@ def aligned_table(
     def reread(other: list[float]) -> PageTable | None:
         return aligned_table(lines, pno, dehyphen, method, min_gap, header_bottom, row_rules, frame, other, stripes)
 
+    starts = [
+        min((w.x0 for w in words if bounds[c] <= (w.x0 + w.x1) / 2 < bounds[c + 1]), default=bounds[c]) for c in range(n_cols)
+    ]
     return PageTable(
         pno, bbox, grid, header_rows, method, key_empty,
         frame=frame or (bbox[0], bbox[2]), bounds=bounds, reread=reread, size=statistics.median(ln.size for ln in lines),
+        starts=starts,
     )
 
 
@@ -464,12 +469,9 @@ def _rows_by_key(lines: list[Line]) -> list[bool]:
 
 def _leading_header(lines: list[Line], key_rows: list[bool]) -> int:
     """Header lines: those before the first line that starts in the key column, or those set in
-    another style than the body, or else the first line."""
-    for i, starts in enumerate(key_rows):
-        if starts:
-            if i > 0:
-                return i
-            break
+    another style than the body, or else the first line. Of the lines before the first key, only
+    those set apart in style when the others are in the body's (a row carried over from the page
+    before, under a repeated header)."""
     body_bold = _bold_share(lines[len(lines) // 2 :])
     body_italic = sum(_row_style(ln.words)[0] for ln in lines[len(lines) // 2 :]) / max(len(lines) - len(lines) // 2, 1)
     styled = 0
@@ -478,6 +480,11 @@ def _leading_header(lines: list[Line], key_rows: list[bool]) -> int:
         if abs(italic - body_italic) > 0.5 or bold - body_bold > 0.5:
             styled += 1
         else:
+            break
+    for i, starts in enumerate(key_rows):
+        if starts:
+            if i > 0:
+                return styled if 0 < styled < i else i
             break
     return max(styled, 1)
 
@@ -543,7 +550,9 @@ def continuation(prev: PageTable, nxt: PageTable) -> PageTable | None:
     return nxt if nxt.n_cols == prev.n_cols else None
 
 
-def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]], list[int], str]:
+def join_tables(
+    parts: list[PageTable], dehyphen: Dehyphenator | None = None
+) -> tuple[list[list[str]], list[list[str]], list[int], str]:
     """Header, body rows, page of each row and note of a table printed over several pages.
 
     A repeated header is dropped; a first row with an empty key cell finishes the row before it.
@@ -565,7 +574,7 @@ def join_tables(parts: list[PageTable]) -> tuple[list[list[str]], list[list[str]
         body = body[skip:]
         empties = empties[skip:]
         if body and rows and empties and empties[0] and _carries_on(rows[-1], body[0]):
-            rows[-1] = [_merge_cells(a, b) for a, b in zip(rows[-1], body[0])]
+            rows[-1] = [_merge_cells(a, b, dehyphen) for a, b in zip(rows[-1], body[0])]
             body = body[1:]
         rows.extend(list(r) for r in body)
         pages.extend([part.page] * len(body))
@@ -604,7 +613,9 @@ def _header_words(header: list[list[str]]) -> list[str]:
 def _carries_on(last: list[str], first: list[str]) -> bool:
     """The first row of a part (its key cell empty) is the rest of the row the break cut, not a
     row of its own under a merged key: each of its cells goes on from the cell above, which
-    breaks off mid-text, or adds an item to a list, or carries on in lower case."""
+    breaks off mid-text, or adds an item to a list, or carries on in lower case. A cell that
+    starts with no letter ("2024" under "November") could go either way: the others decide."""
+    carried = False
     for above, cell in zip(last, first):
         if not cell:
             continue
@@ -613,19 +624,24 @@ def _carries_on(last: list[str], first: list[str]) -> bool:
         tail = above.split("\n")[-1]
         complete = bool(re.search(r"[.!?)\]]$", above)) or len(above.split()) <= 2
         listed = bool(BULLET_RE.match(cell)) and bool(BULLET_RE.match(tail))
-        if complete and not (cell[:1].islower() or listed):
+        if not complete or cell[:1].islower() or listed:
+            carried = True
+        elif cell[:1].isalpha() or not re.search(r"[^\W\d_]$", above):
             return False
-    return True
+    return carried or not any(first)
 
 
-def _merge_cells(first: str, rest: str) -> str:
-    """A cell cut by a page break: a new bullet keeps its own line, a cut line is joined back."""
+def _merge_cells(first: str, rest: str, dehyphen: Dehyphenator | None = None) -> str:
+    """A cell cut by a page break: a new bullet keeps its own line, a cut line is joined back
+    (a word hyphenated at the break made whole again, as within a page)."""
     if not rest or rest == first:
         return first
     if not first:
         return rest
     if BULLET_RE.match(rest) or first.endswith("\n"):
         return first + "\n" + rest
+    if dehyphen is not None:
+        return dehyphen.join(first, rest)
     return first + ("" if first.endswith("-") else " ") + rest
 
 
@@ -746,8 +762,9 @@ def _shading_edges(page: PageData, region) -> list[Segment]:
 
 def _column_bands(lines: list[Line]) -> list[list[Line]]:
     """Lines grouped by the text column they stand in, so that a table in one column is not read
-    together with the prose beside it. Columns are the x-ranges that most long lines cover;
-    lines that cross a gutter (titles, full-width tables) form a band of their own."""
+    together with the prose beside it. Columns are the x-ranges that most long lines cover (at
+    least two of them); lines that cross a gutter (titles, full-width tables) form a band of
+    their own."""
     if not lines:
         return []
     left = min(ln.x0 for ln in lines)
@@ -760,7 +777,7 @@ def _column_bands(lines: list[Line]) -> list[list[Line]]:
     for ln in long_lines:
         for x in range(int(ln.x0 - left), min(int(ln.x1 - left), steps) + 1):
             cover[x] += 1
-    floor = 0.1 * max(cover)
+    floor = max(0.1 * max(cover), 1)  # a column holds several long lines; one caption makes none
     spans: list[list[int]] = []
     for x, n in enumerate(cover):
         if n > floor:
@@ -770,10 +787,43 @@ def _column_bands(lines: list[Line]) -> list[list[Line]]:
                 spans.append([x, x])
     bands: list[list[Line]] = [[] for _ in spans]
     wide: list[Line] = []
+    homes: dict[int, int] = {}
     for ln in lines:
         home = [i for i, (a, b) in enumerate(spans) if ln.x0 - left >= a - 3 and ln.x1 - left <= b + 3]
-        (bands[home[0]] if home else wide).append(ln)
+        if home:
+            homes[id(ln)] = home[0]
+    across = _rows_across(lines, homes, [[a + left, b + left] for a, b in spans])
+    for ln in lines:
+        (bands[homes[id(ln)]] if id(ln) in homes and id(ln) not in across else wide).append(ln)
     return [b for b in bands + [wide] if b]
+
+
+def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[float]]) -> set[int]:
+    """Lines of a table set across the columns: three or more rows in a row whose pieces share
+    baselines in two or more columns, each short or set in from its column's edge (lines of
+    prose fill their columns from the edge), with perhaps a row or two of such pieces in one
+    column between them (a wrapped cell)."""
+    out: set[int] = set()
+    streak: list[list[Line]] = []
+    pending: list[list[Line]] = []
+    narrowest = min(b - a for a, b in spans) if spans else 0.0
+    for row in baseline_rows(lines) + [[]]:
+        cols = {homes.get(id(ln), -1) for ln in row}
+        short = all(
+            ln.x1 - ln.x0 < 0.6 * narrowest or id(ln) not in homes or ln.x0 - spans[homes[id(ln)]][0] > 1.5 * ln.size
+            for ln in row
+        )
+        if row and short and len(cols) >= 2:
+            streak += pending + [row]
+            pending = []
+            continue
+        if row and short and streak and len(pending) < 2:
+            pending.append(row)
+            continue
+        if len(streak) >= 3:
+            out.update(id(ln) for r in streak for ln in r)
+        streak, pending = [], []
+    return out
 
 
 def _extend_down(page: PageData, region, body_size: float):
@@ -855,7 +905,8 @@ def _split_at_prose(page: PageData, rules: list[tuple]) -> list[list[tuple]]:
 
 
 def _cell_like(lines: list[Line]) -> bool:
-    """Short line pieces in two or more columns, as in table cells, not a ruled-off paragraph."""
+    """Short line pieces in two or more columns, as in table cells, not a ruled-off paragraph
+    (one line in ten may run wide: a header row whose close-set cells read as one line)."""
     if statistics.median(len(ln.words) for ln in lines) > 8:
         return False
     rows = baseline_rows(lines)
@@ -864,7 +915,8 @@ def _cell_like(lines: list[Line]) -> bool:
     width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
     starts = Counter(round(ln.x0 / 3) for ln in lines)
     columns = [x for x, n in starts.items() if n >= 2]
-    return len(columns) >= 2 and all(ln.x1 - ln.x0 <= 0.6 * width for ln in lines)
+    wide = sum(1 for ln in lines if ln.x1 - ln.x0 > 0.6 * width)  # a header whose cells run together
+    return len(columns) >= 2 and wide <= max(1, 0.1 * len(lines))
 
 
 def _reading_rows(lines: list[Line]) -> list[Line]:
@@ -916,17 +968,20 @@ def _aligned_runs(lines: list[Line], min_gap: float, body_size: float, page: Pag
         if current and close and plain and (inner or (short and (aligned or len(pending) < 3))):
             pending.append(row)
             continue
-        if sum(1 for r in current if len(r) >= 2) >= 3:
+        if sum(1 for r in current if len(r) >= 2) >= 2:
             runs.append(current + _key_lines(pending, current))
         current = [row] if multi else []
         starts = [p.x0 for p in row] if multi else []
         pending = []
-    if sum(1 for r in current if len(r) >= 2) >= 3:
+    if sum(1 for r in current if len(r) >= 2) >= 2:
         runs.append(current + _key_lines(pending, current))
     found = []
     for run in runs:
         run_lines = [ln for row in run for ln in row]
-        if looks_tabular(_reading_rows(run_lines), min_gap) or (page is not None and _marked_as_table(run_lines, page, body_size)):
+        if sum(1 for r in run if len(r) >= 2) < 3:  # the first part of a table that a break cuts short
+            if page is not None and _captioned(run_lines, page, body_size, below=False):
+                found.append(run_lines)
+        elif looks_tabular(_reading_rows(run_lines), min_gap) or (page is not None and _marked_as_table(run_lines, page, body_size)):
             found.append(run_lines)
     return found
 
@@ -950,26 +1005,38 @@ def _same_type(row: list[Line], run: list[list[Line]]) -> bool:
     return all(abs(p.size - usual) <= 0.08 * usual for p in row)
 
 
-def _marked_as_table(lines: list[Line], page: PageData, body_size: float) -> bool:
-    """A caption ("Table 3 ...") just above or below the run, or shaded rows across it."""
+def _captioned(lines: list[Line], page: PageData, body_size: float, below: bool = True) -> bool:
+    """A caption ("Table 3 ...") just above the run (or below it, with ``below``)."""
     x0, top = min(ln.x0 for ln in lines), min(ln.top for ln in lines)
     x1, bottom = max(ln.x1 for ln in lines), max(ln.bottom for ln in lines)
     for ln in page.lines:
         if not CAPTION_RE.match(ln.text) or ln.x1 < x0 or ln.x0 > x1:
             continue
-        if 0 <= top - ln.bottom <= 3.5 * body_size or 0 <= ln.top - bottom <= 3.5 * body_size:
+        if 0 <= top - ln.bottom <= 3.5 * body_size or (below and 0 <= ln.top - bottom <= 3.5 * body_size):
             return True
+    return False
+
+
+def _marked_as_table(lines: list[Line], page: PageData, body_size: float) -> bool:
+    """A caption ("Table 3 ...") just above or below the run, or shaded rows across it."""
+    if _captioned(lines, page, body_size):
+        return True
+    x0, top = min(ln.x0 for ln in lines), min(ln.top for ln in lines)
+    x1, bottom = max(ln.x1 for ln in lines), max(ln.bottom for ln in lines)
     width = x1 - x0
     stripes = [f for f in page.fills if f[1] >= top - 2 and f[3] <= bottom + 2 and f[2] - f[0] >= 0.8 * width]
     return len(stripes) >= 2
 
 
 def _key_lines(pending: list[list[Line]], run: list[list[Line]]) -> list[list[Line]]:
-    """Rows after a run's last full row that carry on its key cell (aligned with the first column)."""
+    """Rows after a run's last full row that carry on its cells: aligned with the first column
+    (a wrapped key), or with pieces only at the starts of later columns (a wrapped cell)."""
     left = min(p.x0 for row in run for p in row)
+    starts = [p.x0 for row in run if len(row) >= 2 for p in row]
     kept = []
     for row in pending:
-        if abs(row[0].x0 - left) > 2:
+        inner = all(p.x0 > left + 2.5 and any(abs(p.x0 - x) <= 2.5 for x in starts) for p in row)
+        if abs(row[0].x0 - left) > 2 and not inner:
             break
         kept.append(row)
     return kept
@@ -981,9 +1048,15 @@ def _run_width(run: list[list[Line]]) -> float:
 
 
 def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehyphenator) -> None:
-    """A table ruled across that runs off a page goes on at the top of the next one, perhaps
-    with no header and no rules there: read those lines on the first part's columns, down to
-    the closing rule (or, with none, to a gap, a caption, small type or prose)."""
+    """A table that runs off a page or column goes on at the top of the next column or page,
+    perhaps with no header and no rules there: read those lines on the first part's columns,
+    down to the closing rule (or, with none, to a gap, a caption, small type or prose).
+
+    A part left open (no closing rule) is followed wherever the next lines fit its columns. A
+    part closed by a rule but ending its column (each part of a long table may be closed) goes
+    on only where the lines at the top of the next column or page stand on its columns over a
+    closing rule of its width, with no caption: the rest of the table, headless.
+    """
     for page in pages:  # a table read by alignment that ends its page may go on overleaf
         for t in page.tables:
             if t.method == "whitespace":
@@ -991,56 +1064,96 @@ def continue_open_tables(pages: list[PageData], body_size: float, dehyphen: Dehy
                     ln.top > t.bbox[3] and ln.x0 < t.frame[1] and ln.x1 > t.frame[0] and ln.size > 0.92 * body_size
                     for ln in page.lines
                 )
-    for page, nxt in zip(pages, pages[1:]):
+    for index, page in enumerate(pages):
+        nxt = pages[index + 1] if index + 1 < len(pages) else None
         open_parts = [t for t in page.tables if t.open_end and t.bounds]
-        if not open_parts:
-            continue
-        part = max(open_parts, key=lambda t: t.bbox[3])
-        width = part.frame[1] - part.frame[0]
-        if any(
-            t.bbox[0] > part.bbox[2] - 1 and abs((t.frame[1] - t.frame[0]) - width) <= 0.08 * width for t in page.tables
-        ):
-            continue  # it goes on in the next column of the same page
+        closed = [t for t in page.tables if not t.open_end and t.bounds and _ends_column(t, page, body_size)]
+        candidates = ([max(open_parts, key=lambda t: t.bbox[3])] if open_parts else []) + closed
+        for part in candidates:
+            _carry_over(part, page, nxt, body_size, dehyphen, need_closing=not part.open_end)
+
+
+def _ends_column(part: PageTable, page: PageData, body_size: float) -> bool:
+    """Nothing in the body type stands under the table in its column (notes may)."""
+    return not any(
+        ln.top > part.bbox[3] - 1 and ln.x0 < part.frame[1] and ln.x1 > part.frame[0] and ln.size > 0.92 * body_size
+        for ln in page.lines
+    )
+
+
+def _carry_over(
+    part: PageTable, page: PageData, nxt: PageData | None, body_size: float, dehyphen: Dehyphenator, need_closing: bool
+) -> None:
+    """Read the lines that carry ``part`` on in the next column of its page, else at the top of
+    the next page, as a table part of their own (open when no rule closes them)."""
+    width = part.frame[1] - part.frame[0]
+    right = [ln for ln in page.lines if ln.x0 >= part.frame[1] - 1]
+    if any(
+        t.bbox[0] > part.bbox[2] - 1 and abs((t.frame[1] - t.frame[0]) - width) <= 0.08 * width for t in page.tables
+    ):
+        return  # it goes on in the next column of the same page, as a table found there
+    targets: list[tuple[PageData, list[Line], list[float]]] = []
+    if right:
+        top = min(ln.top for ln in right)
+        left = min(ln.x0 for ln in right if ln.top <= top + 3 * body_size)
+        targets.append((page, right, [left - part.frame[0]]))
+    elif nxt is not None:
+        targets.append((nxt, nxt.lines, _column_shifts(part, nxt.lines, body_size)))
+    for target, lines, shifts in targets:
         found = None
-        for shift in _column_shifts(part, nxt, body_size):
-            taken, closing = _continuation_lines(part, nxt, shift, body_size)
-            if taken:
-                found = (shift, taken, closing)
-                break
+        for shift in shifts:
+            taken, closing = _continuation_lines(part, target, lines, shift, body_size)
+            if not taken or (need_closing and not _whole_above(taken, closing, lines, part, shift)):
+                continue
+            found = (shift, taken, closing)
+            break
         if found is None:
             continue
         shift, taken, closing = found
         table = aligned_table(
-            _reading_rows(taken), nxt.pno, dehyphen, part.method, 0.0, float("-inf"), [],
+            _reading_rows(taken), target.pno, dehyphen, part.method, 0.0, float("-inf"), [],
             (part.frame[0] + shift, part.frame[1] + shift), [x + shift for x in part.bounds],
         )
         if table is None:
             continue
         table.open_end = closing is None
-        nxt.tables.append(table)
+        target.tables.append(table)
         ids = {id(ln) for ln in taken}
-        nxt.lines = [ln for ln in nxt.lines if id(ln) not in ids]
+        target.lines = [ln for ln in target.lines if id(ln) not in ids]
+        return
 
 
+def _whole_above(taken: list[Line], closing: float | None, lines: list[Line], part: PageTable, shift: float) -> bool:
+    """The lines taken are all that stands in the part's frame above a closing rule, and no
+    caption: a headless rest of the table, not prose or another table over a rule."""
+    if closing is None or CAPTION_RE.match(taken[0].text):
+        return False
+    x0, x1 = part.frame[0] + shift - 2, part.frame[1] + shift + 2
+    ids = {id(ln) for ln in taken}
+    return all(id(ln) in ids for ln in lines if ln.top < closing and ln.x0 >= x0 and ln.x1 <= x1)
 
-def _column_shifts(part: PageTable, nxt: PageData, body_size: float) -> list[float]:
+
+def _column_shifts(part: PageTable, lines: list[Line], body_size: float) -> list[float]:
     """Where the next part may stand: at the same x, or at the left of another text column of
     the next page (a table that leaves the right column goes on in the left one overleaf)."""
-    if not nxt.lines:
+    if not lines:
         return []
-    top = min(ln.top for ln in nxt.lines)
-    lefts = sorted({round(ln.x0) for ln in nxt.lines if ln.top <= top + 3 * body_size})
+    top = min(ln.top for ln in lines)
+    lefts = sorted({round(ln.x0) for ln in lines if ln.top <= top + 3 * body_size})
     shifts = [0.0] + [x - part.frame[0] for x in lefts if abs(x - part.frame[0]) > 3]
     return shifts
 
 
-def _continuation_lines(part: PageTable, nxt: PageData, shift: float, body_size: float) -> tuple[list[Line], float | None]:
-    """The lines at the top of ``nxt`` that carry on ``part`` on its columns moved by ``shift``."""
+def _continuation_lines(
+    part: PageTable, nxt: PageData, lines: list[Line], shift: float, body_size: float
+) -> tuple[list[Line], float | None]:
+    """The ``lines`` at the top of ``nxt`` (a page, or a column of it) that carry on ``part`` on
+    its columns moved by ``shift``, and the y of the rule that closes them (or None)."""
     x0, x1 = part.frame[0] + shift, part.frame[1] + shift
     width = x1 - x0
     reach = x1 + 2 if part.method != "whitespace" else x1 + 0.25 * width  # text tables have no edge
-    frame = sorted((ln for ln in nxt.lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
-    if not frame or frame[0].top > min(ln.top for ln in nxt.lines) + 2 * body_size:
+    frame = sorted((ln for ln in lines if ln.x0 >= x0 - 2 and ln.x0 < x1 and ln.x1 <= reach), key=lambda ln: ln.top)
+    if not frame or frame[0].top > min(ln.top for ln in lines) + 2 * body_size:
         return [], None
     if any(t.bbox[1] <= frame[0].top and abs(t.frame[0] - x0) < 3 and abs(t.frame[1] - x1) < 3 for t in nxt.tables):
         return [], None  # the next part is a table of its own there
@@ -1049,9 +1162,10 @@ def _continuation_lines(part: PageTable, nxt: PageData, shift: float, body_size:
     )
     taken: list[Line] = []
     inner = [x + shift for x in part.bounds[1:-1]]
+    starts = [x + shift for x in part.starts[1:]] if len(part.starts) == len(inner) + 1 else inner
     for line in frame:
-        if any(w.x0 + 1 < x < w.x1 - 1 for w in line.words for x in inner):
-            break  # a word across a column edge: prose, not the table's cells
+        if any(w.x0 + 1 < x < w.x1 - 1 and w.x1 > start + 1 for w in line.words for x, start in zip(inner, starts)):
+            break  # a word across a column edge into the next column's text: prose, not the table's cells
         if part.size and abs(line.size - part.size) > 0.08 * part.size:
             break  # type of another size: a heading, a note
         if closing is not None:
