@@ -264,33 +264,29 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             if j != i and abs(bottoms[j] - bottoms[i]) <= 4.5 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
         ]  # the lines a few lines up and down, for whether the column is prose
         around = [j for j in apart if abs(bottoms[j] - bottoms[i]) <= 2.2 * height]
-        current = row[0]
-        for k, piece in enumerate(row[1:], start=1):
+
+        def beside(j: int, lo: float, hi: float, size: float) -> list[Line]:  # row j's lines over lo..hi in this type
+            return [ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo and abs(ln.size - size) <= 0.05 * size]
+
+        def stretched(k: int, current: Line, piece: Line) -> bool:
+            """Whether the gap before ``piece`` is a stretched word space; cheap tests first."""
             gap = piece.x0 - current.x1
             size = max(current.size, piece.size)
-            lo, hi = current.x0, piece.x1
-
-            def beside(j: int, lo: float, hi: float) -> list[Line]:  # row j's lines over lo..hi in this type size
-                return [ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo and abs(ln.size - size) <= 0.05 * size]
-
-            near = [r for r in (beside(j, lo, hi) for j in around) if r]
-            channel = _open_channel(near, current.x1, piece.x0) if near else gap
-            widest = max((max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in near), default=0.0)
+            if gap <= split_gap or abs(current.size - piece.size) > 0.1 * size:
+                return False
+            near = [r for r in (beside(j, current.x0, piece.x1, size) for j in around) if r]
+            if len(near) < 2:
+                return False
             run = _run_around(row, k)
-            # Gutters among the lines that share this stretch of the page, a dozen lines up or down (a
-            # short column beside a full one, or a table above, is not a gutter of this text).
-            gutters = empty_strips([(a, b) for a, b, top in spans if a < hi and b > lo and abs(top - tops[i]) <= 12 * height],
-                                   split_gap)
             # A justified line: its spaces all stretched alike, not much wider than an em, and it
-            # spans its column as the lines around do (their pieces together).
-            # spans its column as the lines around do. Narrow columns stretch spaces far: beside a
-            # line of prose that fills the column, a space may be several ems wide.
+            # spans its column as the lines around do (their pieces together). Narrow columns stretch
+            # spaces far: beside a line of prose that fills the column, a space may be several ems wide.
             span = run[-1].x1 - run[0].x0
-            column_rows = [r for r in (beside(j, run[0].x0, run[-1].x1) for j in around) if r]
+            column_rows = [r for r in (beside(j, run[0].x0, run[-1].x1, size) for j in around) if r]
             widths = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column_rows]
             prose = bool(widths) and any(
                 len(r) == 1 and len(r[0].words) > 2 and r[0].x1 - r[0].x0 >= 0.95 * max(widths)
-                for r in (beside(j, run[0].x0, run[-1].x1) for j in apart))
+                for r in (beside(j, run[0].x0, run[-1].x1, size) for j in apart))
             # In prose, a run from a neighbour's start (a hanging indent) to the column's right edge
             # fills its column too, even of two words, unless the lines around leave the space open.
             pieces_around = [ln for r in column_rows for ln in r]
@@ -298,22 +294,28 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             edges_fit = bool(pieces_around) and abs(run[-1].x1 - max(ln.x1 for ln in pieces_around)) <= 1.5 and any(
                 abs(x - ln.x0) <= 1.5 for ln in pieces_around for x in starts
             )
+            cells_gap = any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near)
             justified = len(widths) >= 2 and gap <= (5.0 if prose else 1.6) * size and (
                 (_evenly_spread(run, 2 if prose else 3) and 0.95 * max(widths) <= span <= 1.05 * max(widths))
-                or (prose and edges_fit and _evenly_spread(run, 1)
-                    and not any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near))
+                or (prose and edges_fit and _evenly_spread(run, 1) and not cells_gap)
             )
-            spread = (
-                split_gap < gap
-                and len(near) >= 2
-                and not any(a < piece.x0 and b > current.x1 for a, b in gutters)
-                and (justified or (
-                    (not body_size or abs(size - body_size) <= 0.05 * body_size)  # running text, not a table
-                    and piece.x1 - current.x0 <= 1.05 * widest  # no wider than the lines around: one column
-                    and not any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near)  # cells' gap
-                    and (channel < max(0.45 * size, 0.15 * gap) or (_evenly_spread(row) and channel < 0.6 * gap))))
-            )
-            if spread and abs(current.size - piece.size) <= 0.1 * size:
+            if not justified:
+                channel = _open_channel(near, current.x1, piece.x0)
+                widest = max(max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in near)
+                running_text = not body_size or abs(size - body_size) <= 0.05 * body_size  # not a table
+                if not (running_text and piece.x1 - current.x0 <= 1.05 * widest  # one column's width
+                        and not cells_gap
+                        and (channel < max(0.45 * size, 0.15 * gap) or (_evenly_spread(row) and channel < 0.6 * gap))):
+                    return False
+            # Gutters among the lines that share this stretch of the page, a dozen lines up or down (a
+            # short column beside a full one, or a table above, is not a gutter of this text).
+            gutters = empty_strips([(a, b) for a, b, top in spans
+                                    if a < piece.x1 and b > current.x0 and abs(top - tops[i]) <= 12 * height], split_gap)
+            return not any(a < piece.x0 and b > current.x1 for a, b in gutters)
+
+        current = row[0]
+        for k, piece in enumerate(row[1:], start=1):
+            if stretched(k, current, piece):
                 current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)
             else:
                 joined.append(current)
