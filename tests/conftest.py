@@ -13,6 +13,30 @@ SHARED = Path(os.environ.get("SECMINE_SHARED", ROOT.parent / "shared"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def labelled_subset(folder: Path, per_domain: int) -> tuple[Path, list[dict]]:
+    """The first ``per_domain`` labelled passages of each domain (and of none) from
+    corpus/labels/passages.csv, written to ``folder/small.csv``; returns the file and its rows."""
+    import csv
+
+    with open(ROOT / "corpus" / "labels" / "passages.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    from pipeline.records import DOMAINS
+
+    taken, counts = [], {d: 0 for d in [*DOMAINS, ""]}
+    for row in rows:
+        keys = row["domains"].split(";") if row["domains"] else [""]
+        if any(counts[k] < per_domain for k in keys):
+            taken.append(row)
+            for k in keys:
+                counts[k] += 1
+    path = folder / "small.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(taken)
+    return path, taken
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not (SHARED / "corpus" / "pdf").is_dir():

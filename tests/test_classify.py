@@ -3,11 +3,11 @@ model in models/ reads passages the way an analyst would."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from conftest import labelled_subset
 
 from pipeline.classify import DEFAULT_MODEL_DIR, ModelCardError, classify_passages, load_model, trusted_hashes
 from pipeline.classify.recipes import DEFAULT_RECIPE
@@ -15,27 +15,12 @@ from pipeline.classify.train import LabelError, choose_thresholds, evaluate_labe
 from pipeline.records import DOMAINS, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = ROOT / "corpus" / "labels" / "passages.csv"
 
 
 @pytest.fixture(scope="module")
 def small_labels(tmp_path_factory) -> Path:
     """A quick subset of the labelled passages: the first 12 per domain and 12 with none."""
-    with open(LABELS, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    taken, counts = [], {d: 0 for d in [*DOMAINS, ""]}
-    for row in rows:
-        keys = row["domains"].split(";") if row["domains"] else [""]
-        if any(counts[k] < 12 for k in keys):
-            taken.append(row)
-            for k in keys:
-                counts[k] += 1
-    path = tmp_path_factory.mktemp("labels") / "small.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(taken)
-    return path
+    return labelled_subset(tmp_path_factory.mktemp("labels"), 12)[0]
 
 
 @pytest.fixture(scope="module")

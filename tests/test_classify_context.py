@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import labelled_subset
 
 from pipeline.classify import DomainModel, classify_passages, load_model, passage_family, register_family
 from pipeline.classify.recipes import DEFAULT_RECIPE, RECIPES
@@ -66,20 +67,7 @@ def test_cross_validation_scores_each_family_with_its_rule():
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory) -> Path:
     """A model trained on a few passages per domain, with the kept recipe's family thresholds."""
-    with open(LABELS, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    taken, counts = [], {d: 0 for d in [*DOMAINS, ""]}
-    for row in rows:
-        keys = row["domains"].split(";") if row["domains"] else [""]
-        if any(counts[k] < 10 for k in keys):
-            taken.append(row)
-            for k in keys:
-                counts[k] += 1
-    path = tmp_path_factory.mktemp("labels") / "small.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(taken)
+    path, taken = labelled_subset(tmp_path_factory.mktemp("labels"), 10)
     folder = tmp_path_factory.mktemp("model")
     card = train(path, folder, random_state=0, folds=3)
     assert set(card["family_thresholds"]) == {"analysis", "table"}

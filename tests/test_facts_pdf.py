@@ -4,19 +4,19 @@ cooperation facts, document type and signatories (issue 11). The texts are the p
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.stages import process_document
+from synth.web import installed_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["e03_eu-india-joint-statement-2026", "e06_norway-eu-security-defence-dialogue-2025",
          "e11_thinktank-critical-raw-materials-2024"]
 # two columns; two columns with turned pages and end notes; the text as a web page, and that page
 # printed by a browser (when one is installed)
-LAYOUTS = ["L02", "L08", "WEB", *(["CR1"] if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")) else [])]
+LAYOUTS = ["L02", "L08", "WEB", *(["CR1"] if installed_browser() else [])]
 
 
 def facts_of(path: Path):

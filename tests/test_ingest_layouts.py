@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from synth.check import problems
 from synth.layouts import CI_LAYOUTS, LAYOUTS, MATRIX, apply, source_truth
 from synth.markup import parse_file
 from synth.typeset import render_pdf
+from synth.web import installed_browser, render_web
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {
@@ -107,18 +107,13 @@ def test_a_failure_names_the_layout_and_what_differs(tmp_path):
     assert "L01 (plain)" == layout.describe()
 
 
-BROWSER = any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome"))
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not BROWSER, reason="no Chromium browser installed")
+@pytest.mark.skipif(not installed_browser(), reason="no Chromium browser installed")
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_a_browser_print_of_the_source_as_a_web_page_reads_its_tables(tmp_path, source):
     """A third producer: the source as a web page (tables with rowspan and colspan, <th> headers)
     printed by headless Chromium, page breaks inside tables. The page carries no notes, so only the
     tables, their captions and header rows are compared."""
-    from synth.web import render_web
-
     doc = parse_file(SOURCES[source])
     pdf = tmp_path / f"{source}.pdf"
     render_web(doc, pdf, "CR1")

@@ -74,11 +74,15 @@ def table_html(table: Table) -> str:
             f"<thead>{''.join(head)}</thead><tbody>{''.join(body)}</tbody></table>")
 
 
+def installed_browser() -> str:
+    """The path of a Chromium-like browser on PATH, or ""."""
+    return next((found for name in BROWSERS if (found := shutil.which(name))), "")
+
+
 def browser() -> str:
     """The path of a Chromium-like browser, or ValueError."""
-    for name in BROWSERS:
-        if found := shutil.which(name):
-            return found
+    if found := installed_browser():
+        return found
     raise ValueError(f"layout CR1 needs a Chromium browser on PATH ({', '.join(BROWSERS)})")
 
 
