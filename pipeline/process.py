@@ -136,6 +136,8 @@ def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
 
 def collect_records(outcomes: list[DocumentOutcome]) -> list[DocumentRecords]:
     """Every document's records, in the outcomes' order: failed ones as their Document only."""
+    from pipeline.facts.document import describe_document
+
     collected = []
     for outcome in outcomes:
         job, store = outcome.job, ResultStore(outcome.job.cache_dir)
@@ -148,8 +150,6 @@ def collect_records(outcomes: list[DocumentOutcome]) -> list[DocumentRecords]:
         else:  # the stored Document may come from a copy of the file elsewhere: name this one
             document = named(result.document, job)
             if job.analyse and document.status == "ok":  # type and signatories read again (no parse needed)
-                from pipeline.facts.document import describe_document
-
                 profile = describe_document(result, analysis[0])
                 document = document.replace(doc_type=profile.doc_type, signatories=profile.signatory_names)
             collected.append(DocumentRecords(document, result.passages, result.tables, *analysis))
