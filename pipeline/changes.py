@@ -97,16 +97,11 @@ def write_run_manifest(out_dir: str | Path, inputs: list[str], settings: Any = N
     leaves the tables as they are)."""
     from pipeline import __version__
     from pipeline.settings import Settings
+    from pipeline.vocab.nlp import installed_model
 
-    try:
-        from pipeline.cache import spacy_model_version
-
-        spacy_model = spacy_model_version()
-    except Exception:  # no spaCy model installed: the run itself will say so
-        spacy_model = ""
     manifest = {
         "version": __version__, "inputs": [str(i) for i in inputs], "settings": Settings.resolve(settings).to_dict(),
-        "model": model_card(model_dir), "spacy_model": spacy_model, "code": code_fingerprint(),
+        "model": model_card(model_dir), "spacy_model": installed_model(), "code": code_fingerprint(),
     }
     target = Path(out_dir) / RUN_MANIFEST
     text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"

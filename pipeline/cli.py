@@ -254,6 +254,32 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
+def console_main(command=None) -> None:
+    """The ``secmine`` command: ``main`` (or ``command``), then an exit that skips the interpreter's
+    teardown of the loaded libraries (over half a second after a run). The handler ending the process
+    is registered first, so it runs after every other exit handler (workers and server told to stop,
+    temporary files removed)."""
+    import atexit
+
+    status = [1]  # an uncaught exception exits with 1 after its traceback
+    atexit.register(_end_process, status)
+    try:
+        status[0] = (command or main)()
+    except SystemExit as exc:  # --help, --version, usage errors
+        status[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    sys.exit(status[0])
+
+
+def _end_process(status: list[int]) -> None:
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(status[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _set_verbosity(args)
@@ -518,4 +544,4 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -143,8 +143,7 @@ def run_flow(inputs: list[str] = ["corpus/docs"], out: str = "outputs", gold: st
                      {o.job.name: o.seconds for o in outcomes if not o.cached})
 
 
-def run_planned(plan: Plan, inputs, out, gold, settings: Settings, model_dir, trust_model: bool, parquet: bool,
-                task_runner: str, workers: int, dask_address: str | None, analyse: bool, progress: bool) -> RunReport:
+def run_planned(plan: Plan, task_runner: str, workers: int, dask_address: str | None, **parameters) -> RunReport:
     """``run_flow`` over a plan, on threads feeding the workers or on Dask, against the configured
     Prefect API or the temporary server (no flow heartbeats there: nobody watches it)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
@@ -154,7 +153,7 @@ def run_planned(plan: Plan, inputs, out, gold, settings: Settings, model_dir, tr
 
     start, updates, server = time.perf_counter(), {}, TemporaryServer.current
     if PREFECT_API_URL.value() and server is not None and not server.ready:
-        server.stop()  # started early for nothing (an API is configured in a profile); one in use is kept
+        server.stop()  # started early for nothing (an API is set in a profile); one in use is kept
     elif not PREFECT_API_URL.value():
         server = TemporaryServer.start()
         server.wait_ready()
@@ -170,9 +169,8 @@ def run_planned(plan: Plan, inputs, out, gold, settings: Settings, model_dir, tr
     waited = time.perf_counter() - start
     try:
         with temporary_settings(updates=updates):
-            report = run_flow.with_options(name="secmine-run" if analyse else "secmine-ingest", task_runner=runner)(
-                [str(p) for p in inputs], str(out), str(gold) if gold else None, settings.to_dict(),
-                str(model_dir) if model_dir else None, trust_model, parquet, workers, analyse, progress, plan)
+            name = "secmine-run" if parameters["analyse"] else "secmine-ingest"
+            report = run_flow.with_options(name=name, task_runner=runner)(workers=workers, plan=plan, **parameters)
     finally:
         if updates:
             os.environ.pop("PREFECT_API_URL", None)

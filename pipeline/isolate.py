@@ -2,9 +2,9 @@
 
 A worker is a child Python (``subprocess``: it may start inside a Dask worker too) that loads the
 models once, then serves calls sent over a pipe. The parent waits for each answer under a wall-clock
-limit and a resident-memory limit (the worker also caps its own address space); a worker past either,
-or one that dies, is replaced by a fresh one and the caller gets ``CallTimeout``, ``MemoryLimit`` or
-``WorkerLost`` with the reason.
+limit; after its warm-up the worker caps its own address space (Linux), so that a call past the memory
+limit fails to allocate. A worker past either, or one that dies, is replaced by a fresh one and the
+caller gets ``CallTimeout``, ``MemoryLimit`` or ``WorkerLost`` with the reason.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 START_TIMEOUT_S = 600.0  # how long a fresh worker may take to import the stages and load the models
-POLL_S = 0.2  # how often the parent looks at a busy worker's memory
 
 
 class WorkerLost(RuntimeError):
@@ -43,15 +42,6 @@ class CallFailed(RuntimeError):
     """The call raised in the worker; the message carries the worker's exception."""
 
 
-def _memory_mb(pid: int | str, field: int = 1) -> float:
-    """A process's resident (field 1) or virtual (field 0) memory, from /proc (0 elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as handle:
-            return int(handle.read().split()[field]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
 class Worker:
     """One child Python serving calls; ``warm_up`` (a function and its arguments) runs first."""
 
@@ -60,7 +50,8 @@ class Worker:
         root = str(Path(__file__).resolve().parents[1])
         self.memory_mb, self.stderr = memory_mb, tempfile.TemporaryFile(prefix="secmine-worker-")  # tells a crash
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.isolate", str(job_read), str(reply_write), str(memory_mb or 0)],
+            [sys.executable, "-m", "pipeline.isolate", str(job_read), str(reply_write), str(memory_mb or 0),
+             "warm" if warm_up else "cold"],
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)},
             pass_fds=(job_read, reply_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr)
         os.close(job_read), os.close(reply_write)
@@ -90,14 +81,13 @@ class Worker:
         return value
 
     def _wait(self, timeout: float | None) -> tuple[str, Any]:
-        deadline = time.monotonic() + (START_TIMEOUT_S if timeout is None else timeout)
-        while not self._ready(max(0.0, min(POLL_S, deadline - time.monotonic()))):
-            if self.memory_mb and _memory_mb(self.process.pid) > self.memory_mb:
-                self.stop(kill=True)
-                raise MemoryLimit(f"memory limit {self.memory_mb} MB")
-            if time.monotonic() >= deadline:
-                self.stop(kill=True)
-                raise CallTimeout(f"timeout after {timeout or START_TIMEOUT_S:g} s")
+        try:
+            answered = self._recv.poll(START_TIMEOUT_S if timeout is None else timeout)
+        except (EOFError, OSError):  # the worker is gone: recv says how
+            answered = True
+        if not answered:
+            self.stop(kill=True)
+            raise CallTimeout(f"timeout after {timeout or START_TIMEOUT_S:g} s")
         try:
             return self._recv.recv()
         except (EOFError, OSError):
@@ -108,22 +98,17 @@ class Worker:
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
             raise WorkerLost(": ".join(["worker crashed", how, *last])) from None
 
-    def _ready(self, wait: float) -> bool:
-        try:
-            return self._recv.poll(wait)
-        except (EOFError, OSError):
-            return True
-
-    def stop(self, kill: bool = False) -> None:
-        """Close the pipes (an idle worker then exits by itself), or kill it."""
+    def stop(self, kill: bool = False, wait: bool = True) -> None:
+        """Close the pipes (an idle worker then exits by itself), or kill it; ``wait`` for its exit."""
         self._send.close(), self._recv.close()
         if kill and self.alive:
             self.process.kill()
         try:
-            self.process.wait(5)
+            self.process.wait(5 if wait else 0)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            if wait:
+                self.process.kill()
+                self.process.wait()
 
 
 class WorkerPool:
@@ -154,10 +139,10 @@ class WorkerPool:
         finally:
             self._idle.put(index)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         workers, self._slots = [w for w in self._slots if w is not None], [None] * len(self._slots)
         for worker in workers:
-            worker.stop()
+            worker.stop(wait=wait)
 
 
 _POOL: list[WorkerPool] = []  # this process's pool: its workers outlive a run, so the models stay loaded
@@ -171,15 +156,15 @@ def shared_pool(size: int, warm_up: tuple[Callable, tuple] | None = None, memory
         if not _POOL or _POOL[0].config != (warm_up, memory_mb):
             stop_shared_pool()
             _POOL.append(WorkerPool(size, warm_up, memory_mb))
-            atexit.register(stop_shared_pool)
+            atexit.register(stop_shared_pool, wait=False)  # idle workers exit once their pipe closes
         _POOL[0].resize(size)
         return _POOL[0]
 
 
-def stop_shared_pool() -> None:
-    """Stop this process's workers (their resource use then counts as reaped children)."""
+def stop_shared_pool(wait: bool = True) -> None:
+    """Stop this process's workers; with ``wait``, their resource use then counts as reaped children."""
     while _POOL:
-        _POOL.pop().stop()
+        _POOL.pop().stop(wait)
 
 
 def watch_parent(parent: int) -> None:
@@ -189,13 +174,24 @@ def watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _serve(job_fd: int, reply_fd: int, memory_mb: int) -> None:
-    import resource
+def _cap_memory(memory_mb: int) -> None:
+    """Cap this process's address space at what it uses now plus ``memory_mb`` (on Linux)."""
+    if memory_mb and sys.platform == "linux":
+        import resource
+
+        with open("/proc/self/statm", "rb") as statm:  # the address space used now, in pages
+            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (used + memory_mb * 2**20, resource.RLIM_INFINITY))
+
+
+def _serve(job_fd: int, reply_fd: int, memory_mb: int, warming: bool) -> None:
     import traceback
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which then closes the pipes
     jobs, replies = Connection(job_fd, writable=False), Connection(reply_fd, readable=False)
     threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
+    if not warming:
+        _cap_memory(memory_mb)
     while True:
         try:
             function, args = jobs.recv()
@@ -213,10 +209,10 @@ def _serve(job_fd: int, reply_fd: int, memory_mb: int) -> None:
             replies.send(reply)
         except Exception as exc:
             replies.send(("error", f"cannot send the result: {type(exc).__name__}: {exc}"))
-        if memory_mb and sys.platform == "linux":  # once, after the warm-up: the models are not counted
-            resource.setrlimit(resource.RLIMIT_AS, (int((_memory_mb("self", 0) + memory_mb) * 2**20), resource.RLIM_INFINITY))
-            memory_mb = 0
+        if warming:  # the models are loaded: they are not counted
+            _cap_memory(memory_mb)
+            warming = False
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "warm")

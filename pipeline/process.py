@@ -2,11 +2,12 @@
 
 ``plan_documents`` keys each input (``pipeline/cache.py``); ``run_isolated`` does a document's
 missing work (``run_job``) in a worker (``pipeline/isolate.py``) that stores the result at once;
-``run`` is ``secmine run`` and ``ingest``: checks, lock, one plan, workers started, then the flow.
+``run`` is ``secmine run`` and ``ingest``: checks, lock, one plan, then the flow (``pipeline/flows.py``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,14 @@ class Plan:
 
     def outcomes(self, done: dict[int, DocumentOutcome]) -> list[DocumentOutcome]:
         return [done.get(id(j)) or DocumentOutcome(j, Document(j.sha256[:16], j.name), cached=True) for j in self.jobs]
+
+    def start_workers(self, workers: int) -> int:
+        """Start the workers the jobs to do need (at most ``workers``): they load the models while
+        the caller goes on. Returns how many."""
+        workers = max(1, min(workers, len(self.todo)))
+        if self.todo:
+            worker_pool(self.todo[0], workers).start(workers)
+        return workers
 
 
 def plan_documents(paths: list[Path], out_dir: str | Path, settings: Settings, model_dir: str | Path | None = None,
@@ -160,14 +169,12 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
         settings: Settings | dict | str | Path | None = None, model_dir: str | Path | None = None,
         trust_model: bool = False, parquet: bool = False, task_runner: str = "default", workers: int = 2,
         dask_address: str | None = None, analyse: bool = True, progress: bool = True):
-    """``secmine run`` (``ingest`` with ``analyse=False``): every check before any document; then the
-    workers load the models, and this process the tables stage, while Prefect starts."""
-    import threading
-
+    """``secmine run`` (``ingest`` with ``analyse=False``): every check before any document; then
+    Prefect's server boots, the workers load the models and this process imports Prefect, at once."""
     from pipeline.classify import DEFAULT_MODEL_DIR, check_model
     from pipeline.ingest import find_inputs
     from pipeline.outputs import locked
-    from pipeline.server import start_unless_configured
+    from pipeline.server import TemporaryServer, configured_api
 
     start = time.perf_counter()
     if workers < 1 or task_runner not in ("default", "dask"):
@@ -182,19 +189,20 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
     if analyse:
         check_model(Path(model_dir or DEFAULT_MODEL_DIR), trust=trust_model, spacy=True)
     with locked(out):
-        start_unless_configured()
+        if not configured_api():
+            TemporaryServer.start()
         plan = plan_documents(paths, out, resolved, model_dir, analyse, trust_model)
-        workers = min(workers, max(1, len(plan.todo)))  # a small batch needs few workers
-        if task_runner == "default" and plan.todo:
-            worker_pool(plan.todo[0], workers).start(workers)
-        if analyse and plan.todo:
+        workers = plan.start_workers(workers) if task_runner == "default" else workers
+        if analyse and plan.todo:  # the tables stage's libraries, loaded while this process waits
             threading.Thread(target=_import, args=("pipeline.tables", "openpyxl", "matplotlib.pyplot"), daemon=True).start()
         planned = time.perf_counter() - start
         from pipeline.flows import run_planned  # imports Prefect
 
         imported = time.perf_counter() - start - planned
-        report = run_planned(plan, inputs, out, gold, resolved, model_dir, trust_model, parquet, task_runner, workers,
-                             dask_address, analyse, progress)
+        report = run_planned(plan, task_runner, workers, dask_address, inputs=[str(p) for p in inputs], out=str(out),
+                             gold=str(gold) if gold else None, settings=resolved.to_dict(), analyse=analyse,
+                             model_dir=str(model_dir) if model_dir else None, trust_model=trust_model, parquet=parquet,
+                             progress=progress)
     report.timings = {"plan": planned, "import_prefect": imported, **report.timings, "total": time.perf_counter() - start}
     return report
 
@@ -220,9 +228,7 @@ def run_without_prefect(paths: list[Path], out: str | Path, settings: Settings |
     from pipeline.outputs import write_run_outputs
 
     plan = plan_documents(paths, out, Settings.resolve(settings), model_dir, trust_model=trust_model)
-    workers = max(1, min(workers, len(plan.todo)))
-    if plan.todo:
-        worker_pool(plan.todo[0], workers).start(workers)
+    workers = plan.start_workers(workers)
     if meanwhile is not None:
         meanwhile()
     with ThreadPoolExecutor(workers) as threads:
@@ -230,4 +236,3 @@ def run_without_prefect(paths: list[Path], out: str | Path, settings: Settings |
     records = collect_records(plan.outcomes(done))
     write_run_outputs(records, out)
     return records
-

@@ -1,8 +1,9 @@
 """Prefect's temporary local server, launched before Prefect itself is imported.
 
 Without a configured API, Prefect starts a temporary server on first use and waits for it (several
-seconds). ``start_unless_configured`` launches the same server as soon as a run is planned, so that
-it boots while Prefect is imported and the workers load the models.
+seconds, after importing the server's code in this process too). ``TemporaryServer.start`` launches
+the same server as soon as a run is planned, so that it boots while Prefect is imported and the
+workers load the models.
 """
 
 from __future__ import annotations
@@ -28,19 +29,19 @@ class TemporaryServer:
         with contextlib.closing(socket.socket()) as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
-               "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
-               "PREFECT_SERVER_LOGGING_LEVEL": os.environ.get("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")}
-        env.pop("PREFECT_API_URL", None)
         self.api_url, self.ready = f"http://127.0.0.1:{self.port}/api", False
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")) if p)
-        # Through this module's __main__, which stops the server if this process is killed.
+        env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+        env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1",
+                   PREFECT_SERVER_ANALYTICS_ENABLED=env.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+                   PREFECT_SERVER_LOGGING_LEVEL=env.get("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL"),
+                   PYTHONPATH=os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")) if p))
+        # Through this module's __main__, which exits when this process goes away.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pipeline.server", "--app-dir", str(Path(importlib.util.find_spec("prefect").origin).parents[1]),
              "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        atexit.register(self.stop)
+        atexit.register(self.stop, wait=False)  # nothing is left to record: no need to wait for it
 
     @classmethod
     def start(cls) -> TemporaryServer:
@@ -62,30 +63,26 @@ class TemporaryServer:
             except OSError:  # not listening yet
                 time.sleep(0.05)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(5)
+                self.process.wait(5 if wait else 0)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                if wait:
+                    self.process.kill()
         if TemporaryServer.current is self:
             TemporaryServer.current = None
 
 
-def start_unless_configured() -> None:
-    """Launch the temporary server now, unless a Prefect API is set (in the environment, or in
-    Prefect's settings once Prefect is loaded; one set in a profile is found later, and this
-    server then stopped)."""
-    if "prefect.settings" in sys.modules:
-        from prefect.settings import PREFECT_API_URL
+def configured_api() -> str | None:
+    """The Prefect API set in the environment, or in Prefect's settings once Prefect is loaded (one
+    set in a profile shows only then)."""
+    if "prefect.settings" not in sys.modules:
+        return os.environ.get("PREFECT_API_URL")
+    from prefect.settings import PREFECT_API_URL
 
-        configured = PREFECT_API_URL.value()
-    else:
-        configured = os.environ.get("PREFECT_API_URL")
-    if not configured:
-        TemporaryServer.start()
+    return PREFECT_API_URL.value()
 
 
 if __name__ == "__main__":

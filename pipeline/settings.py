@@ -54,7 +54,8 @@ class Settings:
 
     # Guards against pathological inputs. ``doc_timeout_s``: ingestion stops itself after this
     # long (checked while pages are parsed); ``worker_timeout_s`` and ``worker_memory_mb``: the
-    # hard limits of the worker process that runs a document (killed when it passes either).
+    # hard limits of the worker process that runs a document (killed past the time; past the
+    # memory, beyond what its loaded models hold, its allocations fail).
     max_pages: int = 600
     doc_timeout_s: float = 90.0
     worker_timeout_s: float = 120.0

@@ -111,6 +111,7 @@ def test_run_review_and_changes_through_the_api_and_command_line(prefect, tmp_pa
     run_sheet = load_workbook(out / "tables" / "secmine-tables.xlsx")["Run"]
     facts = {run_sheet.cell(row=r, column=1).value: run_sheet.cell(row=r, column=2).value for r in range(1, 40)}
     assert facts["inputs"] == str(docs) and facts["setting max_pages"] == "600"
+    assert facts["spaCy model"].startswith("en_core_web_sm")  # name-version of the model extraction loaded
 
     # An analyst rejects the Canada fact in the review workbook.
     assert main(["-q", "review", "export", "--out", str(out)]) == 0

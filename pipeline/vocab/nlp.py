@@ -39,6 +39,19 @@ def model_name() -> str:
     )
 
 
+def installed_model() -> str:
+    """``name-version`` of the model ``load_nlp`` will load, read from the installed packages'
+    metadata (spaCy is not imported); "" when none is installed."""
+    from importlib import metadata
+
+    for name in MODEL_NAMES:
+        try:
+            return f"{name}-{metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
 @lru_cache(maxsize=1)
 def load_nlp() -> Language:
     """The model with the gazetteer's SpanRuler after it; loaded once per process."""
