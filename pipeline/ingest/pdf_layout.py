@@ -186,11 +186,26 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
     return [line for line in lines if line.words]
 
 
+def _spaced_words(words: list[Word]) -> list[Word]:
+    """The words whose spaces a justified line stretches, left to right: not a note's number set
+    small before its first word (it hangs at its own distance), nor a comma or stop that the
+    typesetter's letter-spacing set apart from its word ("Security ," is one word)."""
+    words = sorted(words, key=lambda w: w.x0)
+    size = max((w.size for w in words), default=0.0)
+    while len(words) > 1 and MARKER_RE.match(words[0].text) and words[0].size < 0.9 * size:
+        words = words[1:]
+    return [w for i, w in enumerate(words) if i == 0 or any(c.isalnum() for c in w.text)]
+
+
+def _text_x0(line: Line) -> float:
+    """Where the line's text starts: after a small note number hanging before it."""
+    return _spaced_words(line.words)[0].x0
+
+
 def _evenly_spread(row: list[Line], min_gaps: int = 3) -> bool:
     """All the spaces of the row, inside its pieces and between them, are stretched alike, as
     in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
-    words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
-    words = [w for i, w in enumerate(words) if i == 0 or any(c.isalnum() for c in w.text)]  # "Security ," is one word
+    words = _spaced_words([w for ln in row for w in ln.words])
     gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
     if len(gaps) < min_gaps:
         return False
@@ -204,7 +219,7 @@ def _run_around(row: list[Line], k: int) -> list[Line]:
     gap = row[k].x0 - row[k - 1].x1
 
     def spaced_alike(line: Line) -> bool:  # its own spaces stretched as much (another column's are not)
-        words = sorted(line.words, key=lambda w: w.x0)
+        words = _spaced_words(line.words)
         return all(gap / 1.35 <= b.x0 - a.x1 <= gap * 1.35 for a, b in zip(words, words[1:]))
 
     def alike(i: int) -> bool:
@@ -281,9 +296,9 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             # A justified line: its spaces all stretched alike, not much wider than an em, and it
             # spans its column as the lines around do (their pieces together). Narrow columns stretch
             # spaces far: beside a line of prose that fills the column, a space may be several ems wide.
-            span = run[-1].x1 - run[0].x0
+            span = run[-1].x1 - _text_x0(run[0])  # (a note's number may hang out of its column)
             column_rows = [r for r in (beside(j, run[0].x0, run[-1].x1, size) for j in around) if r]
-            widths = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column_rows]
+            widths = [max(ln.x1 for ln in r) - min(_text_x0(ln) for ln in r) for r in column_rows]
             prose = bool(widths) and any(
                 len(r) == 1 and len(r[0].words) > 2 and r[0].x1 - r[0].x0 >= 0.95 * max(widths)
                 for r in (beside(j, run[0].x0, run[-1].x1, size) for j in apart))
