@@ -4,6 +4,8 @@ them on whole documents; these name the rule when one breaks.)"""
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_blocks import SENTENCE_END_RE, TERMINAL_RE
 from pipeline.ingest.pdf_tables import _carries_on, _merge_cells
@@ -80,3 +82,89 @@ def test_a_justified_note_line_with_a_hanging_number_is_one_line_not_a_column():
     assert texts[704] == "Regional Secretariat, The"
     assert texts[713] in ("Regional Action on Shipping,", "Regional Action on Shipping ,")
     assert len(lines) == 9
+
+
+WIDE_TABLE = [  # partner, area, record: one shaded group per partner, every other one
+    ("Norway", "MS", ["Agreement on joint patrols in the northern sea lanes (2012)",
+                      "Exchange of letters on search and rescue (2014)", "Port call protocol (2015)"]),
+    ("", "CT", ["Working arrangement on passenger name data (2016)"]),
+    ("Chile", "MS", ["Memorandum on fisheries control and inspection at sea (2011)",
+                     "Joint statement on ocean governance (2019)"]),
+    ("Ghana", "", []),
+    ("Peru", "CY", ["Framework for the exchange of incident reports between the two coast guards (2018)"]),
+    ("", "MS", ["Training programme for harbour masters (2020)"]),
+    ("Oman", "CT", ["Declaration on safe passage in the straits (2017)"]),
+]
+
+
+def _wide_zebra_table_page(path) -> None:
+    """A page of three text columns under a table set across all three with zebra shading, its
+    last column starting in the gutter after the first text column (the table's long cells and
+    the second column's prose then look like one column of text)."""
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    width, height = A4
+    left, right, gutter = 56.6, width - 56.6, 14.8
+    col = (right - left - 2 * gutter) / 3
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = 70.0  # from the top
+    pdf.setFont("Times-Bold", 8)
+    pdf.drawString(left, height - y, "Table 1")
+    pdf.setFont("Times-Italic", 8)
+    pdf.drawString(left + 30, height - y, "Maritime arrangements between the Union and five coastal partners")
+    xs = (left + 5, left + 87, left + col + 1.6)
+    y += 16
+    pdf.setFont("Times-Bold", 7)
+    for x, text in zip(xs, ("Partner", "Area", "Record")):
+        pdf.drawString(x, height - y, text)
+    pitch = 12.75
+    shade = False
+    for partner, area, records in WIDE_TABLE:
+        shade = shade if not partner else not shade
+        lines = max(1, len(records))
+        if shade:
+            pdf.setFillGray(0.92)
+            pdf.rect(left, height - (y + pitch * lines + 3.5), right - left, pitch * lines, stroke=0, fill=1)
+            pdf.setFillGray(0)
+        pdf.setFont("Times-Roman", 7)
+        for i in range(lines):
+            y += pitch
+            cells = (partner if i == 0 else "", area if i == 0 else "", records[i] if records else "")
+            for x, text in zip(xs, cells):
+                if text:
+                    pdf.drawString(x, height - y, text)
+    y += 24
+    words = ("The partners patrol their shared waters together and report what they find to a joint "
+             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
+             "centre publishes a summary and the ministers meet to agree on the next steps, which "
+             "usually include training and new equipment for the smaller coast guards. ").split() * 3
+    pdf.setFont("Times-Roman", 8)
+    for c in range(3):
+        x0, line, row = left + c * (col + gutter), [], 0
+        for word in words[c * 20 :] + words[: c * 20]:
+            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
+                pdf.drawString(x0, height - (y + 10.4 * row), " ".join(line))
+                line, row = [], row + 1
+                if row >= (24 if c < 2 else 6):
+                    break
+            line.append(word)
+    pdf.save()
+
+
+def test_a_shaded_table_across_three_columns_is_one_table(tmp_path):
+    """A zebra table set across all the columns of the page is one table with all its rows, though
+    its last column starts in a gutter and its cells there run as long as the prose beside."""
+    from pipeline.ingest import ingest_file
+
+    path = tmp_path / "wide-zebra.pdf"
+    _wide_zebra_table_page(path)
+    result = ingest_file(path)
+    assert len(result.tables) == 1, [t.rows[:2] for t in result.tables]
+    table = result.tables[0]
+    assert table.header == [["Partner", "Area", "Record"]]
+    records = [r[2] for r in table.rows if r[2]]
+    assert records == [rec for _, _, recs in WIDE_TABLE for rec in recs]
+    assert [r[0] for r in table.rows if r[0]] == ["Norway", "Chile", "Ghana", "Peru", "Oman"]
+    assert not any("Record" in p.text or "(2012)" in p.text for p in result.passages if p.kind != "table")
