@@ -84,6 +84,52 @@ def test_a_justified_note_line_with_a_hanging_number_is_one_line_not_a_column():
     assert len(lines) == 9
 
 
+
+def test_a_stretched_line_of_two_words_in_the_third_column_is_one_line():
+    """Three columns whose baselines do not line up (each starts at its own height), and in the
+    third a list entry whose second line holds two words pushed to both edges. The lines above
+    and below it in its own column decide, though a row of the page mixes their baselines with
+    other columns'; and the line above, once read as one stretched line, is no sign that its
+    wide space is a gap between cells for the line under it."""
+    from pipeline.ingest.pdf_layout import build_lines
+
+    words = _words([
+        ("meetings,", 56.6, 98.0, 555.3), ("although", 101.0, 137.0, 555.3), ("most", 139.9, 159.8, 555.3),
+        ("with", 162.8, 180.6, 555.3), ("coast", 183.5, 207.4, 555.3),
+        ("guards.", 56.6, 83.2, 565.7), ("Fisheries", 88.9, 129.5, 565.7), ("comes", 135.2, 161.0, 565.7),
+        ("next,", 166.7, 183.9, 565.7), ("with", 189.6, 207.4, 565.7),
+        ("12", 56.6, 66.7, 576.1), ("joint", 75.2, 99.2, 576.1), ("patrols,", 107.6, 149.1, 576.1),
+        ("and", 157.5, 172.6, 576.1), ("Oman,", 181.0, 207.4, 576.1),
+        ("Ghana", 56.6, 80.3, 586.5), ("and", 87.3, 102.3, 586.5), ("North", 109.3, 133.1, 586.5),
+        ("Coast", 140.1, 164.2, 586.5), ("have", 171.2, 190.4, 586.5), ("no", 197.4, 207.4, 586.5),
+        ("patrol", 56.6, 80.6, 596.9), ("schedule", 87.7, 122.5, 596.9), ("on", 129.6, 139.6, 596.9),
+        ("it", 146.7, 152.4, 596.9), ("at", 159.5, 167.5, 596.9), ("all.", 174.6, 187.0, 596.9), ("Yet", 194.1, 207.4, 596.9),
+        ("port", 222.2, 243.9, 550.6), ("inspection,", 264.4, 319.8, 550.6), ("remains", 340.3, 373.0, 550.6),
+        ("marginal", 222.2, 258.6, 561.0), ("in", 268.2, 278.2, 561.0), ("these", 287.8, 309.7, 561.0),
+        ("four", 319.4, 336.1, 561.0), ("places.", 345.7, 373.0, 561.0),
+        ("Norway,", 222.2, 251.5, 571.4), ("which", 254.2, 278.4, 571.4), ("on", 281.1, 291.0, 571.4),
+        ("paper", 293.7, 317.3, 571.4), ("still", 320.0, 335.0, 571.4), ("had", 337.7, 352.7, 571.4), ("nine", 355.4, 373.0, 571.4),
+        ("patrol", 222.2, 246.3, 581.8), ("schedules", 249.4, 288.3, 581.8), ("and", 291.4, 306.5, 581.8),
+        ("four", 309.6, 326.3, 581.8), ("ministerial", 329.4, 373.0, 581.8),
+        ("ones", 222.2, 241.0, 592.2), ("in", 245.4, 253.1, 592.2), ("June", 257.4, 272.8, 592.2),
+        ("2019,", 277.2, 300.1, 592.2), ("has", 304.4, 318.4, 592.2), ("moved", 322.7, 349.5, 592.2), ("from", 353.9, 373.0, 592.2),
+        ("October", 397.5, 442.1, 546.4), ("2012", 444.6, 465.0, 546.4), (",", 465.0, 467.5, 546.4),
+        ("Lisbon,", 470.1, 507.1, 546.4), ("2012.", 509.6, 532.5, 546.4),
+        ("\u2013", 387.9, 391.9, 558.4), ("Maritime", 397.5, 436.9, 558.4), ("Directorate", 442.8, 492.2, 558.4),
+        ("and", 498.0, 513.1, 558.4), ("Joint", 518.9, 538.7, 558.4),
+        ("Coordination,", 397.5, 461.5, 568.8), ("Final", 519.8, 538.7, 568.8),
+        ("Recommendation", 397.5, 461.5, 579.2), ("DOC(2014)", 474.3, 520.8, 579.2), ("7", 533.6, 538.7, 579.2),
+        ("text", 397.5, 415.5, 589.6), ("on", 429.9, 439.9, 589.6), ("the", 454.3, 467.4, 589.6),
+        ("Interoperability", 481.8, 538.7, 589.6),
+        ("Strategy", 397.5, 432.4, 600.0), ("of", 437.8, 445.6, 600.0), ("the", 451.0, 464.1, 600.0),
+        ("Coastal", 469.5, 508.9, 600.0), ("States", 514.3, 538.7, 600.0),
+    ], 8.0)
+    lines = build_lines(words, split_gap=8.0, superscript_ratio=0.82, body_size=8.0)
+    third = sorted((ln for ln in lines if ln.x0 > 380), key=lambda ln: ln.top)
+    assert [ln.text for ln in third][2:4] == ["Coordination, Final", "Recommendation DOC(2014) 7"]
+    assert len(third) == 6
+
+
 WIDE_TABLE = [  # partner, area, record: one shaded group per partner, every other one
     ("Norway", "MS", ["Agreement on joint patrols in the northern sea lanes (2012)",
                       "Exchange of letters on search and rescue (2014)", "Port call protocol (2015)"]),
