@@ -4,6 +4,8 @@ them on whole documents; these name the rule when one breaks.)"""
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest.dehyphen import Dehyphenator
 from pipeline.ingest.pdf_blocks import SENTENCE_END_RE, TERMINAL_RE
 from pipeline.ingest.pdf_tables import _carries_on, _merge_cells
@@ -41,3 +43,174 @@ def test_a_note_marker_after_the_full_stop_still_ends_the_sentence():
     for line in ("the talks ended in May.[13]", "the talks ended in May.(13)", "as agreed.\u201d[4][5]"):
         assert TERMINAL_RE.search(line) and SENTENCE_END_RE.search(line), line
     assert not TERMINAL_RE.search("the talks of [13]")
+
+
+def _words(rows: list[tuple], size: float) -> list:
+    from pipeline.ingest.pdf_layout import Word
+
+    return [Word(text, x0, x1, top, top + size, size, "Serif", 1) for text, x0, x1, top in rows]
+
+
+def test_a_justified_note_line_with_a_hanging_number_is_one_line_not_a_column():
+    """A note at a narrow column's foot: justification stretches the spaces of its first line
+    (three words across the column) and of its second (whose comma the letter-spacing sets apart),
+    and its number hangs small to the left. Measured without the number and the stray comma, each
+    line spans the column evenly spread: one line, not pieces that stack into a column of words."""
+    from pipeline.ingest.pdf_layout import build_lines
+
+    body = _words([
+        ("agreements.", 56.6, 110.2, 593.8), ("When", 117.5, 135.0, 593.8), ("the", 141.3, 155.2, 593.8),
+        ("harbours", 162.4, 207.4, 593.8),
+        ("share", 56.6, 80.2, 604.9), ("their", 88.3, 110.2, 604.9), ("data,", 118.3, 138.5, 604.9),
+        ("the", 146.7, 160.6, 604.9), ("registers", 168.7, 207.4, 604.9),
+        ("grow,", 56.6, 78.3, 615.9), ("so", 81.0, 90.1, 615.9), ("a", 92.8, 97.4, 615.9),
+        ("ship", 100.1, 118.4, 615.9), ("is", 121.1, 128.6, 615.9), ("seen.", 131.3, 153.1, 615.9),
+    ], 8.5)
+    notes = _words([
+        ("Office", 68.6, 97.5, 674.7), ("of", 100.3, 107.6, 674.7), ("the", 110.3, 122.6, 674.7),
+        ("Maritime", 125.3, 162.3, 674.7), ("Review,", 165.0, 190.3, 674.7), ("The", 193.1, 207.4, 674.7),
+        ("Regional", 68.6, 105.5, 683.9), ("Ports", 109.2, 132.1, 683.9), ("Safety-Programme", 135.8, 207.4, 683.9),
+        ("Handbook", 68.6, 101.3, 693.0), ("(2011).", 103.7, 131.0, 693.0),
+        ("Regional", 68.6, 105.5, 703.7), ("Secretariat,", 125.0, 173.7, 703.7), ("The", 193.1, 207.4, 703.7),
+        ("Regional", 68.6, 105.5, 712.8), ("Action", 115.4, 144.1, 712.8), ("on", 154.0, 163.3, 712.8),
+        ("Shipping", 173.1, 205.0, 712.8), (",", 205.0, 207.4, 712.8),
+        ("DOC(2019)", 68.6, 113.1, 722.0), ("42", 115.5, 129.8, 722.0), ("final.", 132.2, 151.4, 722.0),
+    ], 7.5)
+    numbers = _words([("6", 56.6, 60.1, 672.9), ("7", 56.6, 60.1, 701.9)], 5.6)
+    lines = build_lines(body + notes + numbers, split_gap=8.5, superscript_ratio=0.82, body_size=8.5)
+    texts = {round(ln.top): ln.text for ln in lines}
+    assert texts[704] == "Regional Secretariat, The"
+    assert texts[713] in ("Regional Action on Shipping,", "Regional Action on Shipping ,")
+    assert len(lines) == 9
+
+
+
+def test_a_stretched_line_of_two_words_in_the_third_column_is_one_line():
+    """Three columns whose baselines do not line up (each starts at its own height), and in the
+    third a list entry whose second line holds two words pushed to both edges. The lines above
+    and below it in its own column decide, though a row of the page mixes their baselines with
+    other columns'; and the line above, once read as one stretched line, is no sign that its
+    wide space is a gap between cells for the line under it."""
+    from pipeline.ingest.pdf_layout import build_lines
+
+    words = _words([
+        ("meetings,", 56.6, 98.0, 555.3), ("although", 101.0, 137.0, 555.3), ("most", 139.9, 159.8, 555.3),
+        ("with", 162.8, 180.6, 555.3), ("coast", 183.5, 207.4, 555.3),
+        ("guards.", 56.6, 83.2, 565.7), ("Fisheries", 88.9, 129.5, 565.7), ("comes", 135.2, 161.0, 565.7),
+        ("next,", 166.7, 183.9, 565.7), ("with", 189.6, 207.4, 565.7),
+        ("12", 56.6, 66.7, 576.1), ("joint", 75.2, 99.2, 576.1), ("patrols,", 107.6, 149.1, 576.1),
+        ("and", 157.5, 172.6, 576.1), ("Oman,", 181.0, 207.4, 576.1),
+        ("Ghana", 56.6, 80.3, 586.5), ("and", 87.3, 102.3, 586.5), ("North", 109.3, 133.1, 586.5),
+        ("Coast", 140.1, 164.2, 586.5), ("have", 171.2, 190.4, 586.5), ("no", 197.4, 207.4, 586.5),
+        ("patrol", 56.6, 80.6, 596.9), ("schedule", 87.7, 122.5, 596.9), ("on", 129.6, 139.6, 596.9),
+        ("it", 146.7, 152.4, 596.9), ("at", 159.5, 167.5, 596.9), ("all.", 174.6, 187.0, 596.9), ("Yet", 194.1, 207.4, 596.9),
+        ("port", 222.2, 243.9, 550.6), ("inspection,", 264.4, 319.8, 550.6), ("remains", 340.3, 373.0, 550.6),
+        ("marginal", 222.2, 258.6, 561.0), ("in", 268.2, 278.2, 561.0), ("these", 287.8, 309.7, 561.0),
+        ("four", 319.4, 336.1, 561.0), ("places.", 345.7, 373.0, 561.0),
+        ("Norway,", 222.2, 251.5, 571.4), ("which", 254.2, 278.4, 571.4), ("on", 281.1, 291.0, 571.4),
+        ("paper", 293.7, 317.3, 571.4), ("still", 320.0, 335.0, 571.4), ("had", 337.7, 352.7, 571.4), ("nine", 355.4, 373.0, 571.4),
+        ("patrol", 222.2, 246.3, 581.8), ("schedules", 249.4, 288.3, 581.8), ("and", 291.4, 306.5, 581.8),
+        ("four", 309.6, 326.3, 581.8), ("ministerial", 329.4, 373.0, 581.8),
+        ("ones", 222.2, 241.0, 592.2), ("in", 245.4, 253.1, 592.2), ("June", 257.4, 272.8, 592.2),
+        ("2019,", 277.2, 300.1, 592.2), ("has", 304.4, 318.4, 592.2), ("moved", 322.7, 349.5, 592.2), ("from", 353.9, 373.0, 592.2),
+        ("October", 397.5, 442.1, 546.4), ("2012", 444.6, 465.0, 546.4), (",", 465.0, 467.5, 546.4),
+        ("Lisbon,", 470.1, 507.1, 546.4), ("2012.", 509.6, 532.5, 546.4),
+        ("\u2013", 387.9, 391.9, 558.4), ("Maritime", 397.5, 436.9, 558.4), ("Directorate", 442.8, 492.2, 558.4),
+        ("and", 498.0, 513.1, 558.4), ("Joint", 518.9, 538.7, 558.4),
+        ("Coordination,", 397.5, 461.5, 568.8), ("Final", 519.8, 538.7, 568.8),
+        ("Recommendation", 397.5, 461.5, 579.2), ("DOC(2014)", 474.3, 520.8, 579.2), ("7", 533.6, 538.7, 579.2),
+        ("text", 397.5, 415.5, 589.6), ("on", 429.9, 439.9, 589.6), ("the", 454.3, 467.4, 589.6),
+        ("Interoperability", 481.8, 538.7, 589.6),
+        ("Strategy", 397.5, 432.4, 600.0), ("of", 437.8, 445.6, 600.0), ("the", 451.0, 464.1, 600.0),
+        ("Coastal", 469.5, 508.9, 600.0), ("States", 514.3, 538.7, 600.0),
+    ], 8.0)
+    lines = build_lines(words, split_gap=8.0, superscript_ratio=0.82, body_size=8.0)
+    third = sorted((ln for ln in lines if ln.x0 > 380), key=lambda ln: ln.top)
+    assert [ln.text for ln in third][2:4] == ["Coordination, Final", "Recommendation DOC(2014) 7"]
+    assert len(third) == 6
+
+
+WIDE_TABLE = [  # partner, area, record: one shaded group per partner, every other one
+    ("Norway", "MS", ["Agreement on joint patrols in the northern sea lanes (2012)",
+                      "Exchange of letters on search and rescue (2014)", "Port call protocol (2015)"]),
+    ("", "CT", ["Working arrangement on passenger name data (2016)"]),
+    ("Chile", "MS", ["Memorandum on fisheries control and inspection at sea (2011)",
+                     "Joint statement on ocean governance (2019)"]),
+    ("Ghana", "", []),
+    ("Peru", "CY", ["Framework for the exchange of incident reports between the two coast guards (2018)"]),
+    ("", "MS", ["Training programme for harbour masters (2020)"]),
+    ("Oman", "CT", ["Declaration on safe passage in the straits (2017)"]),
+]
+
+
+def _wide_zebra_table_page(path) -> None:
+    """A page of three text columns under a table set across all three with zebra shading, its
+    last column starting in the gutter after the first text column (the table's long cells and
+    the second column's prose then look like one column of text)."""
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    width, height = A4
+    left, right, gutter = 56.6, width - 56.6, 14.8
+    col = (right - left - 2 * gutter) / 3
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = 70.0  # from the top
+    pdf.setFont("Times-Bold", 8)
+    pdf.drawString(left, height - y, "Table 1")
+    pdf.setFont("Times-Italic", 8)
+    pdf.drawString(left + 30, height - y, "Maritime arrangements between the Union and five coastal partners")
+    xs = (left + 5, left + 87, left + col + 1.6)
+    y += 16
+    pdf.setFont("Times-Bold", 7)
+    for x, text in zip(xs, ("Partner", "Area", "Record")):
+        pdf.drawString(x, height - y, text)
+    pitch = 12.75
+    shade = False
+    for partner, area, records in WIDE_TABLE:
+        shade = shade if not partner else not shade
+        lines = max(1, len(records))
+        if shade:
+            pdf.setFillGray(0.92)
+            pdf.rect(left, height - (y + pitch * lines + 3.5), right - left, pitch * lines, stroke=0, fill=1)
+            pdf.setFillGray(0)
+        pdf.setFont("Times-Roman", 7)
+        for i in range(lines):
+            y += pitch
+            cells = (partner if i == 0 else "", area if i == 0 else "", records[i] if records else "")
+            for x, text in zip(xs, cells):
+                if text:
+                    pdf.drawString(x, height - y, text)
+    y += 24
+    words = ("The partners patrol their shared waters together and report what they find to a joint "
+             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
+             "centre publishes a summary and the ministers meet to agree on the next steps, which "
+             "usually include training and new equipment for the smaller coast guards. ").split() * 3
+    pdf.setFont("Times-Roman", 8)
+    for c in range(3):
+        x0, line, row = left + c * (col + gutter), [], 0
+        for word in words[c * 20 :] + words[: c * 20]:
+            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
+                pdf.drawString(x0, height - (y + 10.4 * row), " ".join(line))
+                line, row = [], row + 1
+                if row >= (24 if c < 2 else 6):
+                    break
+            line.append(word)
+    pdf.save()
+
+
+def test_a_shaded_table_across_three_columns_is_one_table(tmp_path):
+    """A zebra table set across all the columns of the page is one table with all its rows, though
+    its last column starts in a gutter and its cells there run as long as the prose beside."""
+    from pipeline.ingest import ingest_file
+
+    path = tmp_path / "wide-zebra.pdf"
+    _wide_zebra_table_page(path)
+    result = ingest_file(path)
+    assert len(result.tables) == 1, [t.rows[:2] for t in result.tables]
+    table = result.tables[0]
+    assert table.header == [["Partner", "Area", "Record"]]
+    records = [r[2] for r in table.rows if r[2]]
+    assert records == [rec for _, _, recs in WIDE_TABLE for rec in recs]
+    assert [r[0] for r in table.rows if r[0]] == ["Norway", "Chile", "Ghana", "Peru", "Oman"]
+    assert not any("Record" in p.text or "(2012)" in p.text for p in result.passages if p.kind != "table")

@@ -186,11 +186,26 @@ def build_lines(words: list[Word], split_gap: float, superscript_ratio: float, b
     return [line for line in lines if line.words]
 
 
+def _spaced_words(words: list[Word]) -> list[Word]:
+    """The words whose spaces a justified line stretches, left to right: not a note's number set
+    small before its first word (it hangs at its own distance), nor a comma or stop that the
+    typesetter's letter-spacing set apart from its word ("Security ," is one word)."""
+    words = sorted(words, key=lambda w: w.x0)
+    size = max((w.size for w in words), default=0.0)
+    while len(words) > 1 and MARKER_RE.match(words[0].text) and words[0].size < 0.9 * size:
+        words = words[1:]
+    return [w for i, w in enumerate(words) if i == 0 or any(c.isalnum() for c in w.text)]
+
+
+def _text_x0(line: Line) -> float:
+    """Where the line's text starts: after a small note number hanging before it."""
+    return _spaced_words(line.words)[0].x0
+
+
 def _evenly_spread(row: list[Line], min_gaps: int = 3) -> bool:
     """All the spaces of the row, inside its pieces and between them, are stretched alike, as
     in a justified line (a table row has word spaces inside its cells and wide gaps between)."""
-    words = sorted((w for ln in row for w in ln.words), key=lambda w: w.x0)
-    words = [w for i, w in enumerate(words) if i == 0 or any(c.isalnum() for c in w.text)]  # "Security ," is one word
+    words = _spaced_words([w for ln in row for w in ln.words])
     gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
     if len(gaps) < min_gaps:
         return False
@@ -204,7 +219,7 @@ def _run_around(row: list[Line], k: int) -> list[Line]:
     gap = row[k].x0 - row[k - 1].x1
 
     def spaced_alike(line: Line) -> bool:  # its own spaces stretched as much (another column's are not)
-        words = sorted(line.words, key=lambda w: w.x0)
+        words = _spaced_words(line.words)
         return all(gap / 1.35 <= b.x0 - a.x1 <= gap * 1.35 for a, b in zip(words, words[1:]))
 
     def alike(i: int) -> bool:
@@ -257,23 +272,32 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
     tops = [min(ln.top for ln in row) for row in rows]
     bottoms = [max(ln.bottom for ln in row) for row in rows]
     joined: list[Line] = []
+    read: list[list[Line]] = []  # the rows above as joined (a stretched line read as one is no row of cells)
+    spread: set[int] = set()  # the lines joined from pieces
     for i, row in enumerate(rows):
         height = bottoms[i] - tops[i]
-        apart = [
-            j for j in range(max(0, i - 8), min(len(rows), i + 9))
-            if j != i and abs(bottoms[j] - bottoms[i]) <= 4.5 * height and not (tops[j] < bottoms[i] and tops[i] < bottoms[j])
-        ]  # the lines a few lines up and down, for whether the column is prose
+        # The lines a few lines up and down, for whether the column is prose. A row holds every
+        # column's lines near one baseline, and columns need not share their baselines: a row
+        # next to this one may reach into its height through another column's line, so the test
+        # against this line's own height is made line by line (in ``beside``).
+        apart = [j for j in range(max(0, i - 8), min(len(rows), i + 9)) if j != i and abs(bottoms[j] - bottoms[i]) <= 4.5 * height]
         around = [j for j in apart if abs(bottoms[j] - bottoms[i]) <= 2.2 * height]
+        band = (0.0, 0.0)  # the height of the pieces tested
 
         def beside(j: int, lo: float, hi: float, size: float) -> list[Line]:  # row j's lines over lo..hi in this type
-            return [ln for ln in rows[j] if ln.x0 < hi and ln.x1 > lo and abs(ln.size - size) <= 0.05 * size]
+            return [
+                ln for ln in (read[j] if j < i else rows[j])
+                if ln.x0 < hi and ln.x1 > lo and abs(ln.size - size) <= 0.05 * size and not (ln.top < band[1] and band[0] < ln.bottom)
+            ]
 
         def stretched(k: int, current: Line, piece: Line) -> bool:
             """Whether the gap before ``piece`` is a stretched word space; cheap tests first."""
+            nonlocal band
             gap = piece.x0 - current.x1
             size = max(current.size, piece.size)
             if gap <= split_gap or abs(current.size - piece.size) > 0.1 * size:
                 return False
+            band = (min(current.top, piece.top), max(current.bottom, piece.bottom))
             near = [r for r in (beside(j, current.x0, piece.x1, size) for j in around) if r]
             if len(near) < 2:
                 return False
@@ -281,9 +305,9 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             # A justified line: its spaces all stretched alike, not much wider than an em, and it
             # spans its column as the lines around do (their pieces together). Narrow columns stretch
             # spaces far: beside a line of prose that fills the column, a space may be several ems wide.
-            span = run[-1].x1 - run[0].x0
+            span = run[-1].x1 - _text_x0(run[0])  # (a note's number may hang out of its column)
             column_rows = [r for r in (beside(j, run[0].x0, run[-1].x1, size) for j in around) if r]
-            widths = [max(ln.x1 for ln in r) - min(ln.x0 for ln in r) for r in column_rows]
+            widths = [max(ln.x1 for ln in r) - min(_text_x0(ln) for ln in r) for r in column_rows]
             prose = bool(widths) and any(
                 len(r) == 1 and len(r[0].words) > 2 and r[0].x1 - r[0].x0 >= 0.95 * max(widths)
                 for r in (beside(j, run[0].x0, run[-1].x1, size) for j in apart))
@@ -294,7 +318,8 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             edges_fit = bool(pieces_around) and abs(run[-1].x1 - max(ln.x1 for ln in pieces_around)) <= 1.5 and any(
                 abs(x - ln.x0) <= 1.5 for ln in pieces_around for x in starts
             )
-            cells_gap = any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near)
+            # (A line above already read as one stretched line leaves its own spaces open: a river.)
+            cells_gap = any(_leaves_open(r, current.x1, piece.x0, aligned=True) for r in near if not any(id(ln) in spread for ln in r))
             justified = len(widths) >= 2 and gap <= (5.0 if prose else 1.6) * size and (
                 (_evenly_spread(run, 2 if prose else 3) and 0.95 * max(widths) <= span <= 1.05 * max(widths))
                 or (prose and edges_fit and _evenly_spread(run, 1) and not cells_gap)
@@ -314,6 +339,7 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
             return not any(a < piece.x0 and b > current.x1 for a, b in gutters)
 
         current = row[0]
+        start = len(joined)
         for k, piece in enumerate(row[1:], start=1):
             if stretched(k, current, piece):
                 current = Line(words=current.words + piece.words, page=current.page, bullet=current.bullet)
@@ -321,6 +347,8 @@ def _join_spread_pieces(lines: list[Line], split_gap: float, body_size: float = 
                 joined.append(current)
                 current = piece
         joined.append(current)
+        read.append(joined[start:])
+        spread.update(id(ln) for ln in read[-1] if all(ln is not p for p in row))
     return joined
 
 

@@ -802,19 +802,34 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
     """Lines of a table set across the columns: three or more rows in a row whose pieces share
     baselines in two or more columns, each short or set in from its column's edge (lines of
     prose fill their columns from the edge), with perhaps a row or two of such pieces in one
-    column between them (a wrapped cell)."""
+    column between them (a wrapped cell).
+
+    Once such rows have begun, a long piece that starts where a cell of theirs starts is a cell
+    too, in a row set in one type size with at least one short cell: the table's own lines
+    count in finding the page's columns, so a long cell that starts in a gutter makes the edge
+    of a column of its own, and only the table's columns tell it from prose there."""
     out: set[int] = set()
     streak: list[list[Line]] = []
     pending: list[list[Line]] = []
+    starts: list[float] = []  # where the cells of the streak's rows start
     narrowest = min(b - a for a, b in spans) if spans else 0.0
+
+    def plain_cell(ln: Line) -> bool:
+        return ln.x1 - ln.x0 < 0.6 * narrowest or id(ln) not in homes or ln.x0 - spans[homes[id(ln)]][0] > 1.5 * ln.size
+
+    def on_start(ln: Line) -> bool:
+        return any(abs(ln.x0 - x) <= 1.5 for x in starts)
+
     for row in baseline_rows(lines) + [[]]:
         cols = {homes.get(id(ln), -1) for ln in row}
-        short = all(
-            ln.x1 - ln.x0 < 0.6 * narrowest or id(ln) not in homes or ln.x0 - spans[homes[id(ln)]][0] > 1.5 * ln.size
-            for ln in row
-        )
+        plain = [plain_cell(ln) for ln in row]
+        one_type = all(abs(ln.size - row[0].size) <= 0.05 * row[0].size for ln in row)  # a row's cells share their type
+        aligned = one_type and bool(starts) and all(p or on_start(ln) for p, ln in zip(plain, row))
+        short = all(plain) or (aligned and (any(plain) or len(cols) < 2))  # (in one column: a wrapped cell)
         if row and short and len(cols) >= 2:
             streak += pending + [row]
+            if one_type:
+                starts += [ln.x0 for ln in row]
             pending = []
             continue
         if row and short and streak and len(pending) < 2:
@@ -822,7 +837,7 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
             continue
         if len(streak) >= 3:
             out.update(id(ln) for r in streak for ln in r)
-        streak, pending = [], []
+        streak, pending, starts = [], [], []
     return out
 
 
