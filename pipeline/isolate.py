@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 START_TIMEOUT_S = 600.0  # how long a fresh worker may take to import the stages and load the models
+NICENESS = 5  # workers yield the CPU to the command and Prefect's server (booting while they load the models)
 
 
 class WorkerLost(RuntimeError):
@@ -188,6 +189,7 @@ def _serve(job_fd: int, reply_fd: int, memory_mb: int, warming: bool) -> None:
     import traceback
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which then closes the pipes
+    os.nice(NICENESS)
     jobs, replies = Connection(job_fd, writable=False), Connection(reply_fd, readable=False)
     threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
     if not warming:

@@ -73,15 +73,30 @@ def process_document(path: str | Path, settings: Settings | None = None, model_d
     return DocumentRecords(result.document, result.passages, result.tables, *analyse_document(result, model))
 
 
-def warm_up(model_dir: str | None, trust_model: bool, code_version: str = "") -> None:
-    """Load the readers, and the models unless ``model_dir`` is None, before the first document (in
-    a worker; ``code_version`` only tells pools of workers for other code or models apart)."""
-    import pipeline.ingest.pdf
-    import pipeline.ingest.textdoc  # noqa: F401
+# Read once by each worker as it starts, so that the lazily built parts of every stage (rule
+# files, matchers, the parser's and the classifier's first calls) are ready before its first document.
+WARM_UP_TEXT = """EU and Norway: security dialogue
 
+4 May 2021
+
+The European Union and Norway agreed to hold a yearly dialogue on cyber security and to sign a
+Framework Participation Agreement on crisis management operations.
+"""
+
+
+def warm_up(model_dir: str | None, trust_model: bool, code_version: str = "") -> None:
+    """Load the readers, and the models unless ``model_dir`` is None, and read ``WARM_UP_TEXT``
+    through every stage, before the first document (in a worker; ``code_version`` only tells pools
+    of workers for other code or models apart)."""
+    import tempfile
+
+    import pipeline.ingest.pdf  # noqa: F401
+    from pipeline.ingest import ingest_file
+
+    with tempfile.TemporaryDirectory(prefix="secmine-warm-up-") as folder:
+        (Path(folder) / "warm-up.txt").write_text(WARM_UP_TEXT, encoding="utf-8")
+        result = ingest_file(Path(folder) / "warm-up.txt", Settings())
     if model_dir is not None:
         from pipeline.classify import load_model
-        from pipeline.vocab.nlp import load_nlp
 
-        load_nlp()
-        load_model(Path(model_dir), trust=trust_model)
+        analyse_document(result, load_model(Path(model_dir), trust=trust_model))
