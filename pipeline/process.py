@@ -192,7 +192,9 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
         if not configured_api():
             TemporaryServer.start()
         plan = plan_documents(paths, out, resolved, model_dir, analyse, trust_model)
-        workers = plan.start_workers(workers) if task_runner == "default" else workers
+        workers = min(workers, max(1, len(plan.todo)))  # a small batch needs few workers
+        if task_runner == "default":
+            plan.start_workers(workers)
         if analyse and plan.todo:  # the tables stage's libraries, loaded while this process waits
             threading.Thread(target=_import, args=("pipeline.tables", "openpyxl", "matplotlib.pyplot"), daemon=True).start()
         planned = time.perf_counter() - start

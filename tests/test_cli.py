@@ -138,3 +138,25 @@ def test_tables_rebuilds_from_records_without_reading_documents(ingested, tmp_pa
     assert dialogues and {"partner", "partner_iso3", "domain", "ministerial", "policy", "as_of", "evidence"} <= set(dialogues[0])
     assert (out / "tables" / "secmine-tables.xlsx").exists()
     assert main(["tables", "--out", str(tmp_path / "nothing-here")]) == 2
+
+
+def test_the_command_exits_with_mains_status_and_skips_the_teardown(tmp_path):
+    """``python -m pipeline.cli`` ends as the installed ``secmine`` does (``console_main``): with the
+    status ``main`` returned, argparse's own exits (--version, usage errors) kept, output flushed."""
+    import subprocess
+    import sys
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+
+    version = command("--version")
+    assert version.returncode == 0 and version.stdout.startswith("secmine ")
+    assert command("run", "--no-such-option").returncode == 2  # argparse's usage error
+    missing = command("ingest", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "out"))
+    assert missing.returncode == 2 and "nothing-here" in missing.stderr
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.txt").write_text("", encoding="utf-8")
+    empty = command("ingest", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "--no-progress")
+    assert empty.returncode == main(["-q", "ingest", str(tmp_path / "docs"), "--out", str(tmp_path / "again")])
+    assert "documents read" in empty.stdout  # printed before the quick exit
