@@ -17,7 +17,7 @@ from pipeline.cache import CACHE_DIR, ResultStore, code_versions, document_key, 
 from pipeline.io import display_name, file_hash, safe_text
 from pipeline.records import Document
 from pipeline.settings import Settings
-from pipeline.stages import DocumentRecords, analyse_document, process_document, warm_up  # noqa: F401
+from pipeline.stages import DocumentRecords, analyse_document, warm_up
 
 
 @dataclass(frozen=True)

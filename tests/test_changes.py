@@ -11,7 +11,8 @@ import pytest
 from pipeline.changes import ARTIFACT_KEY, artifact_rows, changes_markdown, compare, md_cell, record_run, take_snapshot
 from pipeline.io import write_jsonl
 from pipeline.outputs import write_run_outputs
-from pipeline.process import DocumentRecords, run_without_prefect
+from pipeline.process import run_without_prefect
+from pipeline.stages import DocumentRecords
 from pipeline.tables import rebuild_tables
 
 ROOT = Path(__file__).resolve().parents[1]

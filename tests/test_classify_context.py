@@ -135,7 +135,7 @@ def test_the_pipeline_classifies_a_documents_passages_with_its_type(tmp_path):
     """analyse_document reads the document's type before classifying: a brief's passages are
     judged by the analysis thresholds, a joint statement's by the official ones."""
     from pipeline.classify import DEFAULT_MODEL_DIR
-    from pipeline.process import analyse_document
+    from pipeline.stages import analyse_document
 
     saved = load_model(DEFAULT_MODEL_DIR)
     model = DomainModel(saved.pipeline, saved.thresholds, saved.card, {"analysis": {d: 0.0 for d in DOMAINS}})
