@@ -21,13 +21,14 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def fenced_lines(path: Path) -> list[str]:
-    """The lines inside ``` blocks, continuation backslashes joined."""
-    lines, inside, joined = [], False, ""
+    """The lines inside ``` blocks, continuation backslashes joined; not in ```text blocks (a
+    command's printed output)."""
+    lines, inside, output, joined = [], False, False, ""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
-            inside = not inside
+            inside, output = not inside, line.strip() == "```text"
             continue
-        if inside:
+        if inside and not output:
             joined += line.rstrip("\\").rstrip() + " " if line.rstrip().endswith("\\") else line
             if not line.rstrip().endswith("\\"):
                 lines.append(joined)
