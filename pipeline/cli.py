@@ -272,11 +272,13 @@ def console_main(command=None) -> None:
 
 
 def _end_process(status: list[int]) -> None:
+    import contextlib
     import logging
     import os
 
-    logging.shutdown()
-    sys.stdout.flush(), sys.stderr.flush()
+    with contextlib.suppress(Exception):  # a closed pipe must not keep the process from ending
+        logging.shutdown()
+        sys.stdout.flush(), sys.stderr.flush()
     os._exit(status[0])
 
 
