@@ -122,3 +122,48 @@ def test_a_bold_italic_heading_at_body_size_is_a_heading_after_a_table_and_its_c
         "Table 1 Maritime arrangements with three coastal partners",
         "Table 2 The same arrangements in the order they were signed",
     ]
+
+
+def _bold_forms_pdf(path) -> None:
+    """One column of prose holding a heading set bold at body size with no space around it, and
+    the bold forms that are not headings: a run-in lead-in, a paragraph wholly in bold, and a
+    bold sentence with its stop on a line of its own."""
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.lib.pagesizes import A4
+
+    width, height = A4
+    left, col = 62.0, 300.0
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(left, height - 80, "Coast Guards in Partnership")
+    y = _column(pdf, PROSE[:40], left, 110, col, height)
+    pdf.setFont("Helvetica-Bold", SIZE)
+    pdf.drawString(left, height - y - SIZE, "Shared patrols")  # a heading: no space above or below
+    y = _column(pdf, PROSE[40:], left, y + LEADING, col, height) + 4
+    pdf.setFont("Helvetica-Bold", SIZE)
+    lead = "Training first."
+    pdf.drawString(left, height - y - SIZE, lead)
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    pdf.setFont("Helvetica", SIZE)
+    pdf.drawString(left + stringWidth(lead + " ", "Helvetica-Bold", SIZE), height - y - SIZE, "The crews of the smaller partners")
+    y = _column(pdf, PROSE[10:40], left, y + LEADING, col, height) + 4
+    y = _column(pdf, PROSE[:45], left, y, col, height, font="Helvetica-Bold") + 4  # a paragraph in bold
+    pdf.setFont("Helvetica-Bold", SIZE)
+    pdf.drawString(left, height - y - SIZE, "Each partner keeps its own records.")
+    _column(pdf, PROSE[50:], left, y + LEADING, col, height)
+    pdf.save()
+
+
+def test_a_bold_line_at_body_size_is_a_heading_but_bold_text_in_a_paragraph_is_not(tmp_path):
+    from pipeline.ingest import ingest_file
+
+    path = tmp_path / "bold-forms.pdf"
+    _bold_forms_pdf(path)
+    passages = [p for p in ingest_file(path).passages if p.kind not in ("table", "front_matter")]
+    headings = [p.text for p in passages if p.kind == "heading"]
+    assert headings == ["Shared patrols"], [(p.kind, p.text[:50]) for p in passages]
+    below = next(p for p in passages if p.text.startswith(" ".join(PROSE[40:44])))
+    assert below.kind == "body" and below.section == "Shared patrols"
+    assert any(p.kind == "body" and p.text.startswith("Training first. The crews of the smaller partners") for p in passages)
+    assert any(p.kind == "body" and p.text.startswith(" ".join(PROSE[:45])) for p in passages)
