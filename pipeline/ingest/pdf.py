@@ -418,10 +418,25 @@ def _caption_below(page: PageData, table: PageTable, below: list[Line], body_siz
     chosen = [first]
     for ln in below[below.index(first) + 1 :]:
         last = chosen[-1]
+        if ln.top < last.bottom - 1 or ln.x1 <= last.x0 or ln.x0 >= last.x1:
+            continue  # beside the caption's last line (another column's text under a wide table)
         if ln.top - last.bottom > 0.75 * ln.size or abs(ln.size - last.size) > 0.05 * last.size or CAPTION_RE.match(ln.text):
             break
+        if _ended_short(last, ln, (min(table.frame[0], *(c.x0 for c in chosen)), max(table.frame[1], *(c.x1 for c in chosen)))):
+            break  # the next line's first word would have fitted on the caption's last line: it ended there
         chosen.append(ln)
     return chosen
+
+
+def _ended_short(last: Line, nxt: Line, measure: tuple[float, float]) -> bool:
+    """``last`` ends its paragraph: the first word of ``nxt`` would have fitted in the room left
+    on it within ``measure`` (left, right), whether the lines are set flush left or centred; a
+    line that ends in a hyphen broke a word and goes on."""
+    if last.text.endswith(("-", "\u00ad")):
+        return False
+    word = nxt.words[0]
+    space = 0.25 * last.size
+    return (last.x1 - last.x0) + space + (word.x1 - word.x0) < measure[1] - measure[0] - 1
 
 
 def _ordered_atoms(pages: list[PageData], body_size: float, settings: Settings) -> list[Atom]:

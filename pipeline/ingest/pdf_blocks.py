@@ -85,10 +85,12 @@ def build_blocks(ordered: list[Atom], tables: dict[int, SourceTable], body_size:
             kind == "body"
             and prev is not None
             and _after_table(blocks)
-            and (line.italic or line.size < 0.95 * body_size)
+            and ((line.italic and not line.bold) or line.size < 0.95 * body_size)
             and not (prev.kind == "footnote" and _continues_block(prev, line, "body", body_size, lefts))
         ):
-            kind = "caption"  # a note set under a table, perhaps at the top of the next page
+            # A note set under a table, perhaps at the top of the next page. (A line wholly in a
+            # bold italic face at body size is a heading's, as LibreOffice sets a section heading.)
+            kind = "caption"
         if prev is not None and prev.lines and prev.kind in ("body", "caption", "footnote") and not prev.in_box:
             if _continues_block(prev, line, kind, body_size, lefts):
                 prev.lines.append(line)
@@ -351,7 +353,7 @@ def _caption_runs_on(prev: Block, block: Block) -> bool:
     jumped = first.page != last.page or first.top < last.top - 1
     if not jumped or (SENTENCE_END_RE.search(last.text) and not first.text[:1].islower()):
         return False
-    return abs(first.size - last.size) <= 0.05 * last.size and first.italic == last.italic
+    return abs(first.size - last.size) <= 0.05 * last.size and first.italic == last.italic and first.bold == last.bold
 
 
 def _indent_style(blocks: list[Block]) -> bool:
