@@ -807,7 +807,13 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
     Once such rows have begun, a long piece that starts where a cell of theirs starts is a cell
     too, in a row set in one type size with at least one short cell: the table's own lines
     count in finding the page's columns, so a long cell that starts in a gutter makes the edge
-    of a column of its own, and only the table's columns tell it from prose there."""
+    of a column of its own, and only the table's columns tell it from prose there.
+
+    For the same reason a row whose pieces all start where the streak's cells start, each short
+    or set in from its column's edge, in the streak's type, is a row of the table however many of
+    the page's columns it stands in: a long last column that bridges a gutter joins two of the
+    page's columns into one, and the rows with cells only there (a cell's wrapped lines, a row
+    with no key) have all their pieces in that one column."""
     out: set[int] = set()
     streak: list[list[Line]] = []
     pending: list[list[Line]] = []
@@ -826,6 +832,14 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
         one_type = all(abs(ln.size - row[0].size) <= 0.05 * row[0].size for ln in row)  # a row's cells share their type
         aligned = one_type and bool(starts) and all(p or on_start(ln) for p, ln in zip(plain, row))
         short = all(plain) or (aligned and (any(plain) or len(cols) < 2))  # (in one column: a wrapped cell)
+        in_cells = (
+            row and aligned and all(p and on_start(ln) for p, ln in zip(plain, row))
+            and abs(row[0].size - streak[-1][0].size) <= 0.05 * row[0].size
+        )
+        if in_cells:  # in the table's cells, however many of the page's columns they stand in
+            streak += pending + [row]
+            pending = []
+            continue
         if row and short and len(cols) >= 2:
             streak += pending + [row]
             if one_type:
