@@ -311,3 +311,31 @@ def test_a_wide_table_whose_cells_wrap_in_its_last_column_keeps_all_its_rows(tmp
     assert [r[0] for r in table.rows if r[0]] == [p for p, _, _ in WRAPPED_TABLE if p]
     assert [r[1] for r in table.rows if r[1]] == [a for _, a, _ in WRAPPED_TABLE if a]
     assert not any("(2014)" in p.text or "Arrangement" in p.text for p in result.passages if p.kind != "table")
+
+
+
+def test_two_tables_side_by_side_are_not_rows_across_the_columns():
+    """Two tables, one in each of two columns, their lines on shared baselines though their rows
+    start apart (geometry of a zebra table cut at a column's foot, its next part beside it): their
+    pieces start at the cells' starts in both columns, but each table has a first column at its
+    own column's edge, so they are no table set across the columns."""
+    from pipeline.ingest.pdf_layout import Line, Word
+    from pipeline.ingest.pdf_tables import _rows_across
+
+    rows = [  # (x0, x1) of each piece of a row
+        [(61.6, 121.4), (132.9, 163.2), (175.9, 228.2), (311.6, 358.8), (382.9, 413.1), (425.9, 505.9)],
+        [(132.9, 155.0), (425.9, 508.6)], [(425.9, 530.5)], [(61.6, 92.5), (132.9, 145.8), (175.9, 277.0)],
+        [(425.9, 489.6)], [(175.9, 274.4)], [(175.9, 205.8), (382.9, 395.8), (425.9, 497.3)], [(425.9, 532.1)],
+        [(175.9, 267.9)], [(425.9, 507.8)], [(175.9, 274.7)], [(425.9, 455.8)], [(175.9, 256.3)],
+        [(175.9, 205.8), (382.9, 412.7), (425.9, 505.9)], [(425.9, 508.6)], [(175.9, 281.1)], [(425.9, 505.9)],
+        [(175.9, 205.8)], [(425.9, 455.8)], [(132.9, 146.8), (175.9, 277.0)],
+    ]
+    spans = [[56.6, 281.6], [306.6, 534.6]]
+    lines, homes = [], {}
+    for k, row in enumerate(rows):
+        top = 100 + 11 * k
+        for x0, x1 in row:
+            line = Line([Word("cell", x0, x1, top, top + 9, 9.0, "Serif", 1)], 1)
+            lines.append(line)
+            homes[id(line)] = 0 if x1 < 300 else 1
+    assert _rows_across(lines, homes, spans) == set()
