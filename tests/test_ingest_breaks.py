@@ -214,3 +214,128 @@ def test_a_shaded_table_across_three_columns_is_one_table(tmp_path):
     assert records == [rec for _, _, recs in WIDE_TABLE for rec in recs]
     assert [r[0] for r in table.rows if r[0]] == ["Norway", "Chile", "Ghana", "Peru", "Oman"]
     assert not any("Record" in p.text or "(2012)" in p.text for p in result.passages if p.kind != "table")
+
+
+WRAPPED_TABLE = [  # partner, area, record: records wrap within the last column; empty rows shaded too
+    ("Norway", "MS", "Agreement between the coast guards on joint patrols in the northern sea lanes and on the sharing of radar pictures (2012)"),
+    ("", "SR", "Exchange of letters on search and rescue in the waters between the two coasts (2014)"),
+    ("", "", "Protocol on port calls by patrol vessels of either side, with an annex on fuel and supplies (2015)"),
+    ("", "CT", "Working arrangement on passenger name data (2016)"),
+    ("Chile", "", ""),
+    ("Ghana", "", ""),
+    ("Peru", "CY", "Framework for the exchange of incident reports between the two coast guards and their ministries (2018)"),
+    ("", "MS", "Training programme for harbour masters and pilots of the southern ports (2020)"),
+    ("Samoa", "", ""),
+    ("Oman", "CT", "Declaration on safe passage through the straits and on the escort of merchant convoys (2017)"),
+]
+
+
+def _wrapped_wide_table_page(path) -> None:
+    """A page of three text columns under a table set across all three, zebra-shaded by row, whose
+    second column starts inside the second text column and whose last column starts near the
+    gutter after it and runs into the third: its cells wrap onto lines that have text in the last
+    column only, and a row may have no key or hold its key alone."""
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    width, height = A4
+    left, right, gutter = 56.6, width - 56.6, 14.8
+    col = (right - left - 2 * gutter) / 3
+    xs = (left + 5, left + col + gutter + 76, left + 2 * col + gutter - 16)
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = 70.0  # from the top
+    pdf.setFont("Times-Bold", 8)
+    pdf.drawString(left, height - y, "Table 4")
+    pdf.setFont("Times-Italic", 8)
+    pdf.drawString(left + 30, height - y, "Written arrangements on the sea between the Union and its partners")
+    y += 16
+    pdf.setFont("Times-Bold", 7)
+    for x, text in zip(xs, ("Partner", "Area", "Arrangement")):
+        pdf.drawString(x, height - y, text)
+    y += 4
+    pitch = 8.4
+    for n, (partner, area, record) in enumerate(WRAPPED_TABLE):
+        lines, line = [], []
+        for word in record.split():
+            if line and stringWidth(" ".join(line + [word]), "Times-Roman", 7) > right - 5 - xs[2]:
+                lines.append(" ".join(line))
+                line = []
+            line.append(word)
+        lines = (lines + [" ".join(line)]) if line else [""]
+        depth = pitch * len(lines) + 6
+        if n % 2 == 0:
+            pdf.setFillGray(0.92)
+            pdf.rect(left, height - (y + depth), right - left, depth, stroke=0, fill=1)
+            pdf.setFillGray(0)
+        pdf.setFont("Times-Roman", 7)
+        for i, text in enumerate(lines):
+            base = y + 3 + pitch * (i + 1) - 1.5
+            cells = (partner if i == 0 else "", area if i == 0 else "", text)
+            for x, cell in zip(xs, cells):
+                if cell:
+                    pdf.drawString(x, height - base, cell)
+        y += depth
+    y += 24
+    words = ("The partners patrol their shared waters together and report what they find to a joint "
+             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
+             "centre publishes a summary and the ministers meet to agree on the next steps, which "
+             "usually include training and new equipment for the smaller coast guards. ").split() * 3
+    pdf.setFont("Times-Roman", 8)
+    for c in range(3):
+        x0, line, row = left + c * (col + gutter), [], 0
+        for word in words[c * 20 :] + words[: c * 20]:
+            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
+                pdf.drawString(x0, height - (y + 10.4 * row), " ".join(line))
+                line, row = [], row + 1
+                if row >= 24:
+                    break
+            line.append(word)
+    pdf.save()
+
+
+def test_a_wide_table_whose_cells_wrap_in_its_last_column_keeps_all_its_rows(tmp_path):
+    """A table set across three text columns whose last column starts near a gutter: the lines
+    that carry on a cell of that column alone, the rows with cells only in its later columns and
+    the rows with only a key stay in the table (its long cells join two of the page's columns
+    into one, so such rows have their pieces in one column of the page)."""
+    from pipeline.ingest import ingest_file
+
+    path = tmp_path / "wide-wrapped.pdf"
+    _wrapped_wide_table_page(path)
+    result = ingest_file(path)
+    assert len(result.tables) == 1, [t.rows[:2] for t in result.tables]
+    table = result.tables[0]
+    assert table.header == [["Partner", "Area", "Arrangement"]]
+    assert [r[2] for r in table.rows if r[2]] == [rec for _, _, rec in WRAPPED_TABLE if rec]
+    assert [r[0] for r in table.rows if r[0]] == [p for p, _, _ in WRAPPED_TABLE if p]
+    assert [r[1] for r in table.rows if r[1]] == [a for _, a, _ in WRAPPED_TABLE if a]
+    assert not any("(2014)" in p.text or "Arrangement" in p.text for p in result.passages if p.kind != "table")
+
+
+
+def test_two_tables_side_by_side_are_not_rows_across_the_columns():
+    """Two tables, one in each of two columns, their lines on shared baselines though their rows
+    start apart (geometry of a zebra table cut at a column's foot, its next part beside it): their
+    pieces start at the cells' starts in both columns, but each table has a first column at its
+    own column's edge, so they are no table set across the columns."""
+    from pipeline.ingest.pdf_layout import Line, Word
+    from pipeline.ingest.pdf_tables import _rows_across
+
+    rows = [  # (x0, x1) of each piece of a row
+        [(61.6, 121.4), (132.9, 163.2), (175.9, 228.2), (311.6, 358.8), (382.9, 413.1), (425.9, 505.9)],
+        [(132.9, 155.0), (425.9, 508.6)], [(425.9, 530.5)], [(61.6, 92.5), (132.9, 145.8), (175.9, 277.0)],
+        [(425.9, 489.6)], [(175.9, 274.4)], [(175.9, 205.8), (382.9, 395.8), (425.9, 497.3)], [(425.9, 532.1)],
+        [(175.9, 267.9)], [(425.9, 507.8)], [(175.9, 274.7)], [(425.9, 455.8)], [(175.9, 256.3)],
+        [(175.9, 205.8), (382.9, 412.7), (425.9, 505.9)], [(425.9, 508.6)], [(175.9, 281.1)], [(425.9, 505.9)],
+        [(175.9, 205.8)], [(425.9, 455.8)], [(132.9, 146.8), (175.9, 277.0)],
+    ]
+    spans = [[56.6, 281.6], [306.6, 534.6]]
+    lines, homes = [], {}
+    for k, row in enumerate(rows):
+        top = 100 + 11 * k
+        for x0, x1 in row:
+            line = Line([Word("cell", x0, x1, top, top + 9, 9.0, "Serif", 1)], 1)
+            lines.append(line)
+            homes[id(line)] = 0 if x1 < 300 else 1
+    assert _rows_across(lines, homes, spans) == set()

@@ -807,15 +807,28 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
     Once such rows have begun, a long piece that starts where a cell of theirs starts is a cell
     too, in a row set in one type size with at least one short cell: the table's own lines
     count in finding the page's columns, so a long cell that starts in a gutter makes the edge
-    of a column of its own, and only the table's columns tell it from prose there."""
+    of a column of its own, and only the table's columns tell it from prose there.
+
+    For the same reason a row whose pieces all start where the streak's cells start, each short
+    or set in from its column's edge, in the streak's type, is a row of the table however many of
+    the page's columns it stands in: a long last column that bridges a gutter joins two of the
+    page's columns into one, and the rows with cells only there (a cell's wrapped lines, a row
+    with no key) have all their pieces in that one column. This holds while the streak's cells
+    start at the edge of one of the page's columns, and one only (the table's first column): two
+    tables side by side, one in each column, each have a first column at their column's edge (or,
+    cut between two keys, none), and their rows share baselines only by chance."""
     out: set[int] = set()
     streak: list[list[Line]] = []
     pending: list[list[Line]] = []
     starts: list[float] = []  # where the cells of the streak's rows start
+    edges: set[int] = set()  # the page's columns in which a cell of the streak starts at the edge
     narrowest = min(b - a for a, b in spans) if spans else 0.0
 
+    def set_in(ln: Line) -> bool:
+        return ln.x0 - spans[homes[id(ln)]][0] > 1.5 * ln.size
+
     def plain_cell(ln: Line) -> bool:
-        return ln.x1 - ln.x0 < 0.6 * narrowest or id(ln) not in homes or ln.x0 - spans[homes[id(ln)]][0] > 1.5 * ln.size
+        return ln.x1 - ln.x0 < 0.6 * narrowest or id(ln) not in homes or set_in(ln)
 
     def on_start(ln: Line) -> bool:
         return any(abs(ln.x0 - x) <= 1.5 for x in starts)
@@ -826,10 +839,19 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
         one_type = all(abs(ln.size - row[0].size) <= 0.05 * row[0].size for ln in row)  # a row's cells share their type
         aligned = one_type and bool(starts) and all(p or on_start(ln) for p, ln in zip(plain, row))
         short = all(plain) or (aligned and (any(plain) or len(cols) < 2))  # (in one column: a wrapped cell)
+        in_cells = (
+            row and aligned and len(edges) == 1 and all(p and on_start(ln) for p, ln in zip(plain, row))
+            and abs(row[0].size - streak[-1][0].size) <= 0.05 * row[0].size
+        )
+        if in_cells:  # in the table's cells, however many of the page's columns they stand in
+            streak += pending + [row]
+            pending = []
+            continue
         if row and short and len(cols) >= 2:
             streak += pending + [row]
             if one_type:
                 starts += [ln.x0 for ln in row]
+            edges.update(homes[id(ln)] for ln in row if id(ln) in homes and not set_in(ln))
             pending = []
             continue
         if row and short and streak and len(pending) < 2:
@@ -837,7 +859,7 @@ def _rows_across(lines: list[Line], homes: dict[int, int], spans: list[list[floa
             continue
         if len(streak) >= 3:
             out.update(id(ln) for r in streak for ln in r)
-        streak, pending, starts = [], [], []
+        streak, pending, starts, edges = [], [], [], set()
     return out
 
 
