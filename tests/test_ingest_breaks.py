@@ -339,3 +339,21 @@ def test_two_tables_side_by_side_are_not_rows_across_the_columns():
             lines.append(line)
             homes[id(line)] = 0 if x1 < 300 else 1
     assert _rows_across(lines, homes, spans) == set()
+
+
+def test_a_note_call_goes_with_the_word_before_it_not_the_next_columns_line():
+    """A paragraph's last line in the first column ends with a word, its note call set small and
+    raised, and the full stop; the second column's line on almost the same baseline begins a short
+    way to the right of the call. The call belongs to the word it follows."""
+    from pipeline.ingest.pdf_layout import build_lines
+
+    first = _words([("ports", 57.0, 80.0, 429.2), ("and", 83.0, 98.0, 429.2), ("the", 101.0, 114.0, 429.2),
+                    ("coastguard", 117.0, 160.0, 429.2), ("agencies", 163.0, 198.0, 429.2), (".", 205.0, 207.0, 429.2)], 8.0)
+    second = _words([("drills", 222.0, 248.0, 428.2), ("between", 252.0, 287.0, 428.2), ("the", 291.0, 304.0, 428.2),
+                     ("navies", 308.0, 335.0, 428.2), ("and", 339.0, 354.0, 428.2)], 8.0)
+    call = _words([("(6)", 198.0, 205.0, 428.7)], 5.0)
+    call[0] = type(call[0])("(6)", 198.0, 205.0, 427.7, 432.7, 5.0, "Serif", 1)
+    lines = build_lines(second + first + call, split_gap=8.0, superscript_ratio=0.82, body_size=8.0)
+    by_start = {round(ln.x0): ln for ln in lines}
+    assert [m for _, m in by_start[57].markers] == ["(6)"]
+    assert not by_start[222].markers

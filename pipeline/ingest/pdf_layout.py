@@ -406,22 +406,26 @@ def _bridged(left: Word, right: Word, bridges: list[Word], split_gap: float) -> 
 
 
 def _marker_host(word: Word, lines: list[Line], ratio: float) -> Line | None:
-    """The line a small raised marker belongs to: it touches a word of that line, set larger."""
-    best = None
+    """The line a small raised marker belongs to: it touches a word of that line, set larger. A
+    call follows its word, so a line whose word ends where the marker starts wins over one whose
+    first word the marker only stands before (the next column's line on about the same baseline);
+    then the nearest."""
+    best, best_key = None, None
     for line in lines:
         if not (line.top - word.size <= word.middle <= line.bottom):
             continue
         size = line.size
         if word.size > ratio * size or word.bottom > line.bottom - 0.15 * size:
             continue
-        near_left = any(-1.0 <= word.x0 - w.x1 <= 2.5 for w in line.words)
+        left = [abs(word.x0 - w.x1) for w in line.words if -1.0 <= word.x0 - w.x1 <= 2.5]
         # A note's own number may stand a hanging indent away from the note's first word.
         first = min(line.words, key=lambda w: w.x0)
         reach = 2.5 * size if word.x1 <= first.x0 else 2.5
-        near_right = any(-1.0 <= w.x0 - word.x1 <= reach for w in line.words)
-        if near_left or near_right:
-            best = line
-            break
+        right = [abs(w.x0 - word.x1) for w in line.words if -1.0 <= w.x0 - word.x1 <= reach]
+        if left or right:
+            key = (0, min(left)) if left else (1, min(right))
+            if best_key is None or key < best_key:
+                best, best_key = line, key
     return best
 
 
