@@ -130,6 +130,31 @@ def test_a_stretched_line_of_two_words_in_the_third_column_is_one_line():
     assert len(third) == 6
 
 
+def _prose_in_three_columns(pdf, top: float, rows: tuple[int, int, int]) -> None:
+    """Prose in the three text columns of an A4 page from ``top`` (points from the page's top),
+    at most ``rows[c]`` lines in column ``c``."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    width, height = A4
+    left, gutter = 56.6, 14.8
+    col = (width - 2 * left - 2 * gutter) / 3
+    words = ("The partners patrol their shared waters together and report what they find to a joint "
+             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
+             "centre publishes a summary and the ministers meet to agree on the next steps, which "
+             "usually include training and new equipment for the smaller coast guards. ").split() * 3
+    pdf.setFont("Times-Roman", 8)
+    for c in range(3):
+        x0, line, row = left + c * (col + gutter), [], 0
+        for word in words[c * 20 :] + words[: c * 20]:
+            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
+                pdf.drawString(x0, height - (top + 10.4 * row), " ".join(line))
+                line, row = [], row + 1
+                if row >= rows[c]:
+                    break
+            line.append(word)
+
+
 WIDE_TABLE = [  # partner, area, record: one shaded group per partner, every other one
     ("Norway", "MS", ["Agreement on joint patrols in the northern sea lanes (2012)",
                       "Exchange of letters on search and rescue (2014)", "Port call protocol (2015)"]),
@@ -149,7 +174,6 @@ def _wide_zebra_table_page(path) -> None:
     the second column's prose then look like one column of text)."""
     canvas = pytest.importorskip("reportlab.pdfgen.canvas")
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     width, height = A4
     left, right, gutter = 56.6, width - 56.6, 14.8
@@ -181,21 +205,7 @@ def _wide_zebra_table_page(path) -> None:
             for x, text in zip(xs, cells):
                 if text:
                     pdf.drawString(x, height - y, text)
-    y += 24
-    words = ("The partners patrol their shared waters together and report what they find to a joint "
-             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
-             "centre publishes a summary and the ministers meet to agree on the next steps, which "
-             "usually include training and new equipment for the smaller coast guards. ").split() * 3
-    pdf.setFont("Times-Roman", 8)
-    for c in range(3):
-        x0, line, row = left + c * (col + gutter), [], 0
-        for word in words[c * 20 :] + words[: c * 20]:
-            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
-                pdf.drawString(x0, height - (y + 10.4 * row), " ".join(line))
-                line, row = [], row + 1
-                if row >= (24 if c < 2 else 6):
-                    break
-            line.append(word)
+    _prose_in_three_columns(pdf, y + 24, (24, 24, 6))
     pdf.save()
 
 
@@ -276,21 +286,7 @@ def _wrapped_wide_table_page(path) -> None:
                 if cell:
                     pdf.drawString(x, height - base, cell)
         y += depth
-    y += 24
-    words = ("The partners patrol their shared waters together and report what they find to a joint "
-             "centre that keeps a record of every vessel stopped, searched or escorted. Each year the "
-             "centre publishes a summary and the ministers meet to agree on the next steps, which "
-             "usually include training and new equipment for the smaller coast guards. ").split() * 3
-    pdf.setFont("Times-Roman", 8)
-    for c in range(3):
-        x0, line, row = left + c * (col + gutter), [], 0
-        for word in words[c * 20 :] + words[: c * 20]:
-            if stringWidth(" ".join(line + [word]), "Times-Roman", 8) > col and line:
-                pdf.drawString(x0, height - (y + 10.4 * row), " ".join(line))
-                line, row = [], row + 1
-                if row >= 24:
-                    break
-            line.append(word)
+    _prose_in_three_columns(pdf, y + 24, (24, 24, 24))
     pdf.save()
 
 
