@@ -8,73 +8,32 @@ short or edited fails its checksum, is discarded and recomputed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-from importlib import metadata
 from pathlib import Path
 
 from pipeline.io import atomic_path, file_sha256
 from pipeline.records import Document, Fact, IngestResult, Mention, Passage, SourceTable
 from pipeline.settings import Settings
-from pipeline.vocab.nlp import installed_model
+from pipeline.versions import TABLES_SOURCES, digest, sources_fingerprint
 
 CACHE_DIR, TABLES_STATE = ".cache", "tables.json"
-PACKAGE = Path(__file__).resolve().parent
-# What each cached step reads besides the file and the settings (paths under pipeline/), and the libraries.
-INGEST_SOURCES = ("ingest/*.py", "records.py", "vocab/textnorm.py", "resources/__init__.py", "resources/hyphen_prefixes.txt")
-ANALYSIS_SOURCES = ("stages.py", "vocab/*.py", "extract/*.py", "classify/__init__.py", "facts/*.py", "resources/*.csv",
-                    "resources/*.txt", "resources/*.json", "resources/*.jsonl")
-TABLES_SOURCES = ("*.py", "*/*.py", "resources/*")  # the tables come from the record files; any code may shape them
-INGEST_PACKAGES = ("pdfplumber", "pdfminer.six", "wordfreq", "markdown-it-py", "beautifulsoup4")
-ANALYSIS_PACKAGES = ("spacy", "scikit-learn")
 # Settings that never change a document's records: the audit's, and limits whose only effect is a
 # failed document (never stored).
 NOT_PER_DOCUMENT = ("audit_", "worker_", "doc_timeout_s")
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
 def document_settings_fingerprint(settings: Settings) -> str:
     """Hash of the settings that shape a document's records."""
-    return _digest({k: v for k, v in settings.to_dict().items() if not k.startswith(NOT_PER_DOCUMENT)})[:16]
-
-
-def sources_fingerprint(patterns: tuple[str, ...]) -> str:
-    """Hash of the names and bytes of the package files matching ``patterns``."""
-    digest = hashlib.sha256()
-    for path in sorted({p for pattern in patterns for p in PACKAGE.glob(pattern) if p.is_file()}):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _versions(names: tuple[str, ...]) -> dict[str, str]:
-    found = {}
-    for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found[name] = metadata.version(name)
-    return found
-
-
-def code_versions(model_dir: str | Path) -> tuple[str, str]:
-    """What the stored results of this code, with these models, depend on: (ingestion, analysis)."""
-    from pipeline import __version__
-    from pipeline.classify import CARD_FILE
-
-    card = Path(model_dir) / CARD_FILE
-    return (_digest(__version__, sources_fingerprint(INGEST_SOURCES), _versions(INGEST_PACKAGES)),
-            _digest(__version__, sources_fingerprint(ANALYSIS_SOURCES), _versions(ANALYSIS_PACKAGES),
-                    installed_model(), file_sha256(card)[:16] if card.exists() else ""))
+    return digest({k: v for k, v in settings.to_dict().items() if not k.startswith(NOT_PER_DOCUMENT)})[:16]
 
 
 def ingest_key(sha256: str, name: str, settings: Settings, versions: tuple[str, str]) -> str:
-    return _digest("ingest", sha256, name, document_settings_fingerprint(settings), versions[0])
+    return digest("ingest", sha256, name, document_settings_fingerprint(settings), versions[0])
 
 
 def document_key(ingest: str, versions: tuple[str, str]) -> str:
-    return _digest("document", ingest, versions[1])
+    return digest("document", ingest, versions[1])
 
 
 class ResultStore:
@@ -106,11 +65,9 @@ class ResultStore:
         path.unlink(missing_ok=True)
         return None
 
-    def has_ingest(self, key: str) -> bool:
-        return bool(self._read("ingest", key))
-
-    def has_document(self, ingest: str, key: str) -> bool:
-        return bool(self._read("documents", key)) and self.has_ingest(ingest)
+    def has(self, ingest: str, document: str | None = None) -> bool:
+        """Whether these entries are stored and readable (the analysis too, given its key)."""
+        return bool(self._read("ingest", ingest)) and (document is None or bool(self._read("documents", document)))
 
     def save_ingest(self, key: str, result: IngestResult) -> None:
         self._write("ingest", key, document=[result.document], passages=result.passages, tables=result.tables)
@@ -131,10 +88,7 @@ class ResultStore:
 
 def tables_key(record_files: list[Path], parquet: bool) -> str:
     """Hash of the record files the tables are built from, the code and data files, and the options."""
-    digest = hashlib.sha256(f"{parquet}\0{sources_fingerprint(TABLES_SOURCES)}\0".encode())
-    for path in record_files:
-        digest.update(path.name.encode() + b"\0" + (file_sha256(path).encode() if path.exists() else b"-"))
-    return digest.hexdigest()[:32]
+    return digest(parquet, sources_fingerprint(TABLES_SOURCES), [(p.name, file_sha256(p) if p.exists() else "") for p in record_files])
 
 
 def tables_state(out_dir: str | Path, key: str) -> str:

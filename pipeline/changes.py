@@ -74,7 +74,7 @@ def rule_files() -> dict[str, str]:
 
 
 def code_fingerprint() -> str:
-    from pipeline.cache import sources_fingerprint
+    from pipeline.versions import sources_fingerprint
 
     return sources_fingerprint(("*.py", "*/*.py"))
 

@@ -1,10 +1,7 @@
-"""Prefect flows: the stages wired together, incremental, on worker processes or on Dask.
-
-``run_flow`` runs a ``process-document`` task per document not done yet (a killable worker that
-stores the result), writes the record files and tables into the output folder's staging area,
-commits them together, then audits; ``ingest`` is the same flow without analysis. The entry point
-(lock, plan, workers) is ``pipeline.process.run``, importable here as ``run`` too.
-"""
+"""The Prefect flow: a ``process-document`` task per document not stored yet (in a killable worker that
+stores its result), the record files and tables staged and committed together, then the audit.
+``secmine ingest`` runs it without analysis. Its entry point (checks, lock, plan, workers, Prefect's
+server) is ``pipeline.process.run``, importable here as ``run`` too."""
 
 from __future__ import annotations
 
@@ -22,12 +19,15 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by local D
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from rich.console import Console
+from rich.progress import track
 
 from pipeline import outputs
 from pipeline.cache import remember_tables, tables_are_current, tables_key
 from pipeline.changes import RUN_MANIFEST, publish_changes, write_run_manifest
-from pipeline.process import DocumentJob, DocumentOutcome, Plan, collect_records, failed_document, plan_documents, \
-    run, run_isolated  # noqa: F401
+from pipeline.ingest import find_inputs
+from pipeline.process import DocumentJob, DocumentOutcome, Plan, collect_records, failed_document, run, \
+    run_isolated  # noqa: F401
 from pipeline.records import Document
 from pipeline.review import CORRECTIONS, carry_review_state
 from pipeline.settings import Settings
@@ -42,9 +42,7 @@ class RunReport:
     documents: list[Document]
     processed: list[str] = field(default_factory=list)
     cached: int = 0
-    tables: str = ""
     audit: dict | None = None
-    seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     document_seconds: dict[str, float] = field(default_factory=dict)  # each processed document's
 
@@ -90,16 +88,6 @@ def audit_task(gold: str, out: Path, settings: Settings) -> dict:
     return report
 
 
-def _progress(total: int, done: int, enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn("secmine documents"), BarColumn(), MofNCompleteColumn(), TextColumn(f"({done} unchanged)"),
-                   TimeElapsedColumn(), console=Console(stderr=True), disable=not enabled or total == 0)
-    bar.add_task("documents", total=total, completed=done)
-    return bar
-
-
 @flow(name="secmine-run", validate_parameters=False, persist_result=False)
 def run_flow(inputs: list[str] = ["corpus/docs"], out: str = "outputs", gold: str | None = None,  # noqa: B006
              settings: dict | str | None = None, model_dir: str | None = None, trust_model: bool = False,
@@ -109,19 +97,17 @@ def run_flow(inputs: list[str] = ["corpus/docs"], out: str = "outputs", gold: st
     start, out_dir, resolved = time.perf_counter(), Path(out), Settings.resolve(settings)
     with outputs.locked(out_dir):
         if plan is None:  # a deployment's run: plan here
-            from pipeline.ingest import find_inputs
-
-            plan = plan_documents(find_inputs(inputs), out_dir, resolved, model_dir, analyse, trust_model)
+            plan = Plan(find_inputs(inputs), out_dir, resolved, model_dir, analyse, trust_model)
+        unchanged = len(plan.jobs) - len(plan.todo)
+        futures = {process_document_task.submit(job, workers): job for job in plan.todo}
         done: dict[int, DocumentOutcome] = {}
-        with _progress(len(plan.jobs), len(plan.jobs) - len(plan.todo), progress) as bar:
-            futures = {process_document_task.submit(job, workers): job for job in plan.todo}
-            for future in as_completed(list(futures)):
-                job = futures[future]
-                try:
-                    done[id(job)] = future.result()
-                except Exception as exc:  # the task itself broke (a lost Dask worker): only this document fails
-                    done[id(job)] = DocumentOutcome(job, failed_document(job, f"{type(exc).__name__}: {exc}"))
-                bar.advance(bar.task_ids[0])
+        for future in track(as_completed(list(futures)), f"secmine documents ({unchanged} unchanged)", len(plan.jobs), unchanged,
+                            console=Console(stderr=True), disable=not progress or not plan.todo):
+            job = futures[future]
+            try:
+                done[id(job)] = future.result()
+            except Exception as exc:  # the task itself broke (a lost Dask worker): only this document fails
+                done[id(job)] = DocumentOutcome(job, failed_document(job, f"{type(exc).__name__}: {exc}"))
         outcomes, documents_s = plan.outcomes(done), time.perf_counter() - start
         with outputs.staged(out_dir) as stage:
             carry_review_state(out_dir, stage)  # the analysts' corrections apply to the new records
@@ -136,46 +122,25 @@ def run_flow(inputs: list[str] = ["corpus/docs"], out: str = "outputs", gold: st
             publish_changes(out_dir)  # changes.md, changes.csv and the "secmine-changes" table artifact
         outputs_s = time.perf_counter() - start - documents_s
         audit = audit_task(gold, out_dir, resolved) if gold else None
-    seconds = time.perf_counter() - start
-    return RunReport(documents, [o.job.name for o in outcomes if not o.cached], sum(o.cached for o in outcomes),
-                     str(out_dir / "tables") if analyse else "", audit, seconds,
-                     {"documents": documents_s, "outputs": outputs_s, "audit": seconds - documents_s - outputs_s},
+    audit_s = time.perf_counter() - start - documents_s - outputs_s
+    return RunReport(documents, [o.job.name for o in outcomes if not o.cached], sum(o.cached for o in outcomes), audit,
+                     {"documents": documents_s, "outputs": outputs_s, "audit": audit_s},
                      {o.job.name: o.seconds for o in outcomes if not o.cached})
 
 
-def run_planned(plan: Plan, task_runner: str, workers: int, dask_address: str | None, **parameters) -> RunReport:
-    """``run_flow`` over a plan, on threads feeding the workers or on Dask, against the configured
-    Prefect API or the temporary server (no flow heartbeats there: nobody watches it)."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.task_runners import ThreadPoolTaskRunner
+def task_runner_for(kind: str, workers: int, dask_address: str | None = None):
+    """Threads feeding secmine's workers, or Dask (a local cluster, or the one at ``dask_address``)."""
+    if kind != "dask":
+        from prefect.task_runners import ThreadPoolTaskRunner
 
-    from pipeline.server import TemporaryServer
+        return ThreadPoolTaskRunner(max_workers=workers)
+    import dask
+    from prefect_dask import DaskTaskRunner
 
-    start, updates, server = time.perf_counter(), {}, TemporaryServer.current
-    if PREFECT_API_URL.value() and server is not None and not server.ready:
-        server.stop()  # started early for nothing (an API is set in a profile); one in use is kept
-    elif not PREFECT_API_URL.value():
-        server = TemporaryServer.start()
-        server.wait_ready()
-        os.environ["PREFECT_API_URL"] = server.api_url  # inherited by local Dask workers
-        updates = {PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    runner = ThreadPoolTaskRunner(max_workers=workers)
-    if task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        logging.getLogger("distributed").setLevel(logging.WARNING)  # one thread per Dask worker, each with its worker
-        runner = DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(cluster_kwargs={
-            "n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None})
-    waited = time.perf_counter() - start
-    try:
-        with temporary_settings(updates=updates):
-            name = "secmine-run" if parameters["analyse"] else "secmine-ingest"
-            report = run_flow.with_options(name=name, task_runner=runner)(workers=workers, plan=plan, **parameters)
-    finally:
-        if updates:
-            os.environ.pop("PREFECT_API_URL", None)
-    report.timings = {"prefect_wait": waited, **report.timings}
-    return report
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # one thread per Dask worker, each with its worker
+    dask.config.set({"distributed.worker.daemon": False})  # the local workers start secmine's workers
+    return DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(cluster_kwargs={
+        "n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None})
 
 
 if _USER_LOG_LEVEL is None:  # the command line reports a failed run in one line; Prefect's tracebacks would repeat it

@@ -1,23 +1,25 @@
-"""Documents through the stages in killable workers, and the planning that makes runs incremental.
-
-``plan_documents`` keys each input (``pipeline/cache.py``); ``run_isolated`` does a document's
-missing work (``run_job``) in a worker (``pipeline/isolate.py``) that stores the result at once;
-``run`` is ``secmine run`` and ``ingest``: checks, lock, one plan, then the flow (``pipeline/flows.py``).
-"""
+"""Documents through the stages in killable workers, and the planning that makes runs incremental:
+``Plan`` keys each input (``pipeline/cache.py``); ``run_isolated`` does a document's missing work
+(``run_job``) in a worker (``pipeline/isolate.py``) that stores it at once; ``run`` is ``secmine run``
+and ``ingest``: checks, lock, one plan, Prefect's server, then the flow (``pipeline/flows.py``)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import CACHE_DIR, ResultStore, code_versions, document_key, ingest_key
+from pipeline.cache import CACHE_DIR, ResultStore, document_key, ingest_key
+from pipeline.ingest import find_inputs, ingest_file
 from pipeline.io import display_name, file_hash, safe_text
+from pipeline.outputs import locked, write_run_outputs
 from pipeline.records import Document
 from pipeline.settings import Settings
 from pipeline.stages import DocumentRecords, analyse_document, warm_up
+from pipeline.versions import code_versions
 
 
 @dataclass(frozen=True)
@@ -48,47 +50,40 @@ class DocumentOutcome:
 
 
 class Plan:
-    """A run's jobs in input order, and those not stored yet (not sent to Prefect's API: no __dict__)."""
+    """A run's jobs in input order, each keyed on its file's bytes, the settings and the code version,
+    and those not stored yet (failed documents never are). Not sent to Prefect's API: no __dict__."""
 
     __slots__ = ("jobs", "todo")
 
-    def __init__(self, jobs: list[DocumentJob]):
-        stored = [ResultStore(j.cache_dir).has_document(j.ingest_key, j.key) if j.analyse
-                  else ResultStore(j.cache_dir).has_ingest(j.key) for j in jobs]  # failed documents never are
-        self.jobs, self.todo = jobs, [j for j, done in zip(jobs, stored) if not done]
+    def __init__(self, paths: list[Path], out_dir: str | Path, settings: Settings, model_dir: str | Path | None = None,
+                 analyse: bool = True, trust_model: bool = False):
+        from pipeline.classify import DEFAULT_MODEL_DIR
+
+        model_dir, store = str(Path(model_dir or DEFAULT_MODEL_DIR)), ResultStore(Path(out_dir) / CACHE_DIR)
+        versions, self.jobs = code_versions(model_dir), []
+        for path in map(Path, paths):
+            name, sha = display_name(path), file_hash(path)
+            ingest = ingest_key(sha, name, settings, versions)
+            self.jobs.append(DocumentJob(str(path), name, sha, ingest, document_key(ingest, versions) if analyse else ingest,
+                                         settings.to_dict(), model_dir, str(store.folder), analyse, trust_model,
+                                         ":".join(versions)))
+        self.todo = [j for j in self.jobs if not store.has(j.ingest_key, j.key if analyse else None)]
 
     def outcomes(self, done: dict[int, DocumentOutcome]) -> list[DocumentOutcome]:
         return [done.get(id(j)) or DocumentOutcome(j, Document(j.sha256[:16], j.name), cached=True) for j in self.jobs]
 
-    def start_workers(self, workers: int) -> int:
-        """Start the workers the jobs to do need (at most ``workers``): they load the models while
-        the caller goes on. Returns how many."""
+    def start_workers(self, workers: int, start: bool = True) -> int:
+        """How many workers the jobs to do need (at most ``workers``), and ``start`` them: they load
+        the models while the caller goes on."""
         workers = max(1, min(workers, len(self.todo)))
-        if self.todo:
-            worker_pool(self.todo[0], workers).start(workers)
+        if self.todo and start:
+            worker_pool(self.todo[0], workers).start()
         return workers
-
-
-def plan_documents(paths: list[Path], out_dir: str | Path, settings: Settings, model_dir: str | Path | None = None,
-                   analyse: bool = True, trust_model: bool = False) -> Plan:
-    """A job per file, keyed on the file's bytes, the settings and the code version."""
-    from pipeline.classify import DEFAULT_MODEL_DIR
-
-    model_dir = str(Path(model_dir or DEFAULT_MODEL_DIR))
-    versions, jobs = code_versions(model_dir), []
-    for path in map(Path, paths):
-        name, sha = display_name(path), file_hash(path)
-        ingest = ingest_key(sha, name, settings, versions)
-        jobs.append(DocumentJob(str(path), name, sha, ingest, document_key(ingest, versions) if analyse else ingest,
-                                settings.to_dict(), model_dir, str(Path(out_dir) / CACHE_DIR), analyse, trust_model,
-                                ":".join(versions)))
-    return Plan(jobs)
 
 
 def run_job(job: DocumentJob) -> Document:
     """Do and store whatever the job's document still needs; never raises for a bad document."""
     from pipeline.classify import load_model
-    from pipeline.ingest import ingest_file
 
     store = ResultStore(job.cache_dir)
     result = store.load_ingest(job.ingest_key)
@@ -131,15 +126,15 @@ def worker_pool(job: DocumentJob, size: int):
 def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
     """``run_job`` in a worker killed past the job's time or memory limit; a document so stopped
     comes back failed with the reason (and is not stored), and a fresh worker takes the next."""
-    from pipeline.isolate import CallFailed, WorkerLost
+    from pipeline.isolate import WorkerLost
 
     start = time.perf_counter()
     try:
         document = worker_pool(job, pool_size).call(run_job, (job,), Settings.resolve(job.settings).worker_timeout_s)
     except WorkerLost as exc:
         document = failed_document(job, f"{exc} (settings worker_timeout_s, worker_memory_mb)")
-    except CallFailed as exc:
-        document = failed_document(job, f"unexpected {exc}")
+    except Exception as exc:  # run_job itself broke, or its result could not be sent back
+        document = failed_document(job, f"unexpected {type(exc).__name__}: {exc}")
     return DocumentOutcome(job, document, time.perf_counter() - start)
 
 
@@ -170,11 +165,11 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
         trust_model: bool = False, parquet: bool = False, task_runner: str = "default", workers: int = 2,
         dask_address: str | None = None, analyse: bool = True, progress: bool = True):
     """``secmine run`` (``ingest`` with ``analyse=False``): every check before any document; then
-    Prefect's server boots, the workers load the models and this process imports Prefect, at once."""
+    Prefect's server boots, the workers load the models and this process imports Prefect, at once;
+    then ``run_flow`` on threads feeding the workers, or on Dask, against the configured Prefect API
+    or the temporary server (no flow heartbeats there: nobody watches it)."""
     from pipeline.classify import DEFAULT_MODEL_DIR, check_model
-    from pipeline.ingest import find_inputs
-    from pipeline.outputs import locked
-    from pipeline.server import TemporaryServer, configured_api
+    from pipeline.server import configured_api, start_server, stop_server, wait_for_server
 
     start = time.perf_counter()
     if workers < 1 or task_runner not in ("default", "dask"):
@@ -189,23 +184,35 @@ def run(inputs: list[str | Path], out: str | Path, *, gold: str | Path | None = 
     if analyse:
         check_model(Path(model_dir or DEFAULT_MODEL_DIR), trust=trust_model, spacy=True)
     with locked(out):
-        if not configured_api():
-            TemporaryServer.start()
-        plan = plan_documents(paths, out, resolved, model_dir, analyse, trust_model)
-        workers = min(workers, max(1, len(plan.todo)))  # a small batch needs few workers
-        if task_runner == "default":
-            plan.start_workers(workers)
+        launched = not configured_api() and start_server()
+        plan = Plan(paths, out, resolved, model_dir, analyse, trust_model)
+        workers = plan.start_workers(workers, start=task_runner == "default")  # a small batch needs few
         if analyse and plan.todo:  # the tables stage's libraries, loaded while this process waits
             threading.Thread(target=_import, args=("pipeline.tables", "openpyxl", "matplotlib.pyplot"), daemon=True).start()
-        planned = time.perf_counter() - start
-        from pipeline.flows import run_planned  # imports Prefect
+        timings = {"plan": time.perf_counter() - start}
+        from pipeline.flows import run_flow, task_runner_for  # imports Prefect, with secmine's log levels
+        from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-        imported = time.perf_counter() - start - planned
-        report = run_planned(plan, task_runner, workers, dask_address, inputs=[str(p) for p in inputs], out=str(out),
-                             gold=str(gold) if gold else None, settings=resolved.to_dict(), analyse=analyse,
-                             model_dir=str(model_dir) if model_dir else None, trust_model=trust_model, parquet=parquet,
-                             progress=progress)
-    report.timings = {"plan": planned, "import_prefect": imported, **report.timings, "total": time.perf_counter() - start}
+        timings["import_prefect"] = time.perf_counter() - start - timings["plan"]
+        if launched and configured_api():  # one set in a profile shows only once Prefect is loaded
+            stop_server()
+        updates = {}
+        if not configured_api():
+            api_url = os.environ["PREFECT_API_URL"] = wait_for_server()  # inherited by local Dask workers
+            updates = {PREFECT_API_URL: api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        timings["prefect_wait"] = time.perf_counter() - start - sum(timings.values())
+        flow = run_flow.with_options(name="secmine-run" if analyse else "secmine-ingest",
+                                     task_runner=task_runner_for(task_runner, workers, dask_address))
+        try:
+            with temporary_settings(updates=updates):
+                report = flow(inputs=[str(p) for p in inputs], out=str(out), gold=str(gold) if gold else None,
+                              settings=resolved.to_dict(), model_dir=str(model_dir) if model_dir else None,
+                              trust_model=trust_model, parquet=parquet, workers=workers, analyse=analyse,
+                              progress=progress, plan=plan)
+        finally:
+            if updates:
+                os.environ.pop("PREFECT_API_URL", None)
+    report.timings = {**timings, **report.timings, "total": time.perf_counter() - start}
     return report
 
 
@@ -227,9 +234,7 @@ def run_without_prefect(paths: list[Path], out: str | Path, settings: Settings |
     (say, reading the gold) runs here while the workers load the models."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.outputs import write_run_outputs
-
-    plan = plan_documents(paths, out, Settings.resolve(settings), model_dir, trust_model=trust_model)
+    plan = Plan(paths, out, Settings.resolve(settings), model_dir, trust_model=trust_model)
     workers = plan.start_workers(workers)
     if meanwhile is not None:
         meanwhile()

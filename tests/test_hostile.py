@@ -179,7 +179,7 @@ def test_cache_entries_carry_a_checksum(tmp_path):
     assert store.load_ingest("ab" * 16).document.source == os.fsdecode(b"\xe9.txt")
     (entry,) = tmp_path.rglob("*.json")
     entry.write_bytes(entry.read_bytes()[:-5])
-    assert not store.has_ingest("ab" * 16) and not entry.exists()  # damaged: dropped, to be recomputed
+    assert not store.has("ab" * 16) and not entry.exists()  # damaged: dropped, to be recomputed
 
 
 def test_disk_full_and_read_only_folders_are_one_line(tmp_path, monkeypatch, capsys):
