@@ -65,8 +65,7 @@ def write_outputs_task(outcomes: list[DocumentOutcome], folder: Path, parquet: b
 
 @task(name="rebuild-tables", **TASK)
 def tables_task(stage: Path, out: Path, parquet: bool) -> str | None:
-    """The tables from the records in ``stage``, unless ``out``'s come from the same records,
-    corrections, run settings and code."""
+    """The tables from ``stage``'s records, unless ``out``'s come from the same records, corrections, settings and code."""
     from pipeline.tables import rebuild_tables
 
     key = tables_key([stage / name for name in (*outputs.RECORD_FILES, CORRECTIONS, RUN_MANIFEST)], parquet)

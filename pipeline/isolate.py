@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -50,12 +51,14 @@ class WorkerPool:
         try:
             return self.pool.schedule(_call, (function, args), timeout=timeout).result()
         except FutureTimeout:
-            raise WorkerLost(f"timeout after {timeout:g} s") from None
+            raise WorkerLost(f"timeout after {timeout:g} s (setting worker_timeout_s)") from None
         except ProcessExpired as exc:
             if exc.exitcode == OUT_OF_MEMORY:
-                raise WorkerLost(f"memory limit {self.config[1]} MB (out of memory)") from None
+                raise WorkerLost(f"memory limit {self.config[1]} MB (out of memory; setting worker_memory_mb)") from None
             how = f"killed by {signal.Signals(-exc.exitcode).name}" if exc.exitcode < 0 else f"exit status {exc.exitcode}"
             raise WorkerLost(f"worker crashed: {how}") from None
+        except BrokenProcessPool:  # the workers exited as they started; the pool is replaced at the next call
+            raise WorkerLost('workers exited at start (a script must run secmine under `if __name__ == "__main__":`)') from None
 
     def stop(self) -> None:
         self.pool.stop()

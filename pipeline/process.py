@@ -132,7 +132,7 @@ def run_isolated(job: DocumentJob, pool_size: int = 1) -> DocumentOutcome:
     try:
         document = worker_pool(job, pool_size).call(run_job, (job,), Settings.resolve(job.settings).worker_timeout_s)
     except WorkerLost as exc:
-        document = failed_document(job, f"{exc} (settings worker_timeout_s, worker_memory_mb)")
+        document = failed_document(job, str(exc))
     except Exception as exc:  # run_job itself broke, or its result could not be sent back
         document = failed_document(job, f"unexpected {type(exc).__name__}: {exc}")
     return DocumentOutcome(job, document, time.perf_counter() - start)

@@ -66,8 +66,7 @@ def stop_server() -> None:
 
 
 def configured_api() -> str | None:
-    """The Prefect API set in the environment, or in Prefect's settings once Prefect is loaded (one
-    set in a profile shows only then)."""
+    """The Prefect API in the environment, or in Prefect's settings once loaded (a profile's shows only then)."""
     settings = sys.modules.get("prefect.settings")
     return settings.PREFECT_API_URL.value() if settings else os.environ.get("PREFECT_API_URL")
 

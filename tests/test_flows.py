@@ -377,6 +377,19 @@ def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, capsys):
     assert "PREFECT_API_URL" in capsys.readouterr().err
 
 
+def test_a_script_without_a_main_guard_gets_documents_that_say_so(tmp_path):
+    """Workers are fresh Pythons that import the calling script first: one that runs secmine at
+    its top level cannot start them, and each document says how to fix it."""
+    (tmp_path / "note.txt").write_text(EXTRA[1], encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text("from pipeline.process import run_without_prefect\n"
+                      f"run_without_prefect([{str(tmp_path / 'note.txt')!r}], {str(tmp_path / 'out')!r})\n", encoding="utf-8")
+    subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, timeout=300,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "out" / "documents.csv").read_text(encoding="utf-8")))
+    assert row["status"] == "failed" and 'under `if __name__ == "__main__":`' in row["error"]
+
+
 def test_shared_pool_is_replaced_when_code_or_models_change():
     from pipeline.isolate import shared_pool, stop_shared_pool
 
