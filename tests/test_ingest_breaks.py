@@ -168,27 +168,36 @@ WIDE_TABLE = [  # partner, area, record: one shaded group per partner, every oth
 ]
 
 
-def _wide_zebra_table_page(path) -> None:
-    """A page of three text columns under a table set across all three with zebra shading, its
-    last column starting in the gutter after the first text column (the table's long cells and
-    the second column's prose then look like one column of text)."""
+def _wide_table_head(path, label: str, caption: str, headers: tuple[str, ...], columns):
+    """An A4 canvas with a table's caption and header row at the top of three text columns;
+    ``columns(left, col, gutter)`` places the table's cells. Returns the canvas, the page height,
+    the text block's edges, the cells' x and the header row's distance from the top."""
     canvas = pytest.importorskip("reportlab.pdfgen.canvas")
     from reportlab.lib.pagesizes import A4
 
     width, height = A4
     left, right, gutter = 56.6, width - 56.6, 14.8
-    col = (right - left - 2 * gutter) / 3
+    xs = columns(left, (right - left - 2 * gutter) / 3, gutter)
     pdf = canvas.Canvas(str(path), pagesize=A4)
     y = 70.0  # from the top
     pdf.setFont("Times-Bold", 8)
-    pdf.drawString(left, height - y, "Table 1")
+    pdf.drawString(left, height - y, label)
     pdf.setFont("Times-Italic", 8)
-    pdf.drawString(left + 30, height - y, "Maritime arrangements between the Union and five coastal partners")
-    xs = (left + 5, left + 87, left + col + 1.6)
+    pdf.drawString(left + 30, height - y, caption)
     y += 16
     pdf.setFont("Times-Bold", 7)
-    for x, text in zip(xs, ("Partner", "Area", "Record")):
+    for x, text in zip(xs, headers):
         pdf.drawString(x, height - y, text)
+    return pdf, height, left, right, xs, y
+
+
+def _wide_zebra_table_page(path) -> None:
+    """A page of three text columns under a table set across all three with zebra shading, its
+    last column starting in the gutter after the first text column (the table's long cells and
+    the second column's prose then look like one column of text)."""
+    pdf, height, left, right, xs, y = _wide_table_head(
+        path, "Table 1", "Maritime arrangements between the Union and five coastal partners", ("Partner", "Area", "Record"),
+        lambda left, col, gutter: (left + 5, left + 87, left + col + 1.6))
     pitch = 12.75
     shade = False
     for partner, area, records in WIDE_TABLE:
@@ -245,24 +254,11 @@ def _wrapped_wide_table_page(path) -> None:
     second column starts inside the second text column and whose last column starts near the
     gutter after it and runs into the third: its cells wrap onto lines that have text in the last
     column only, and a row may have no key or hold its key alone."""
-    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
-    from reportlab.lib.pagesizes import A4
+    pdf, height, left, right, xs, y = _wide_table_head(
+        path, "Table 4", "Written arrangements on the sea between the Union and its partners", ("Partner", "Area", "Arrangement"),
+        lambda left, col, gutter: (left + 5, left + col + gutter + 76, left + 2 * col + gutter - 16))
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    width, height = A4
-    left, right, gutter = 56.6, width - 56.6, 14.8
-    col = (right - left - 2 * gutter) / 3
-    xs = (left + 5, left + col + gutter + 76, left + 2 * col + gutter - 16)
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    y = 70.0  # from the top
-    pdf.setFont("Times-Bold", 8)
-    pdf.drawString(left, height - y, "Table 4")
-    pdf.setFont("Times-Italic", 8)
-    pdf.drawString(left + 30, height - y, "Written arrangements on the sea between the Union and its partners")
-    y += 16
-    pdf.setFont("Times-Bold", 7)
-    for x, text in zip(xs, ("Partner", "Area", "Arrangement")):
-        pdf.drawString(x, height - y, text)
     y += 4
     pitch = 8.4
     for n, (partner, area, record) in enumerate(WRAPPED_TABLE):
